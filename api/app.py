@@ -1,0 +1,31 @@
+"""The FastAPI app factory. The composition root hands it a way to open the runtime (database, Redis, clock)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.middleware import RequestIdMiddleware
+from api.problems import install_problem_handlers
+from api.routes import health
+from api.runtime import Runtime
+
+DESCRIPTION = """Cazo: the AI receptionist and operations core for salons.
+
+Errors are RFC 9457 problem details (`application/problem+json`). Every response carries `X-Request-ID`."""
+
+
+def create_app(open_runtime: Callable[[], AbstractAsyncContextManager[Runtime]], *, version: str = "0.1.0") -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime() as runtime:
+            app.state.runtime = runtime
+            yield
+
+    app = FastAPI(title="Cazo", version=version, description=DESCRIPTION, lifespan=lifespan)
+    install_problem_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health.router)
+    return app

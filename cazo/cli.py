@@ -1,0 +1,300 @@
+"""The ``cazo`` command line: run the product, manage the database, seed data."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cazo import __version__
+from cazo.database import downgrade as downgrade_schema
+from cazo.database import embedded_server, make_owner_engine, migrate, owner_url, schema_revision
+from cazo.embedded_db import POSTGRES_BIN_PATH, EmbeddedDatabaseError
+from cazo.settings import Settings, load_settings
+
+app = typer.Typer(help="Cazo: the AI receptionist and operations platform for salons.", no_args_is_help=True,
+                  add_completion=False)
+db_app = typer.Typer(help="The database: embedded server lifecycle, migrations, connection URL.",
+                     no_args_is_help=True)
+seed_app = typer.Typer(help="Demo and benchmark data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(seed_app, name="seed")
+
+console = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except Exception as exc:  # pydantic's ValidationError, shown without a traceback
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
+    async def main() -> T:
+        return await coro_factory()
+
+    return asyncio.run(main())
+
+
+def _ensure_database(settings: Settings) -> tuple[str, bool]:
+    """The owner URL, starting the embedded server if DATABASE_URL is unset. (url, started_here)."""
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value(), False
+    server = embedded_server(settings)
+    try:
+        started = server.start()
+    except EmbeddedDatabaseError as exc:
+        raise _fail(f"Could not start the embedded database: {exc}") from exc
+    return server.url(), started
+
+
+async def _migrate(url: str, settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
+    engine = make_owner_engine(url)
+    try:
+        await migrate(engine, app_role=settings.database_app_role, revision=revision)
+        return await schema_revision(engine)
+    finally:
+        await engine.dispose()
+
+
+# -- db -----------------------------------------------------------------------------------------------------
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded PostgreSQL (initialising DATA_DIR/pg on first use). It keeps running until `db stop`."""
+    settings = _settings()
+    if settings.database_url is not None:
+        raise _fail("DATABASE_URL is set: Cazo uses that server and does not start an embedded one.", 2)
+    server = embedded_server(settings)
+    try:
+        started = server.start()
+    except EmbeddedDatabaseError as exc:
+        raise _fail(str(exc)) from exc
+    state = server.status()
+    console.print(f"{'Started' if started else 'Already running'}: PostgreSQL on 127.0.0.1:{state.port} "
+                  f"(pid {state.pid}), data in {server.data_dir}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL cleanly (open transactions roll back; committed data stays)."""
+    settings = _settings()
+    server = embedded_server(settings)
+    try:
+        stopped = server.stop()
+    except EmbeddedDatabaseError as exc:
+        raise _fail(str(exc)) from exc
+    console.print("Stopped." if stopped else "The embedded database was not running.")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Which database Cazo uses, whether it runs, and whether its schema is current. Exits 1 when not usable."""
+    settings = _settings()
+    table = Table(show_header=False)
+    if settings.database_url is not None:
+        table.add_row("database", "DATABASE_URL (external server)")
+        url = settings.database_url.get_secret_value()
+    else:
+        server = embedded_server(settings)
+        state = server.status()
+        table.add_row("database", f"embedded PostgreSQL, data in {server.data_dir}")
+        table.add_row("server", f"running on 127.0.0.1:{state.port}, pid {state.pid}" if state.running else
+                      "stopped")
+        if not state.running:
+            console.print(table)
+            raise typer.Exit(1)
+        url = server.url()
+    try:
+        current, head = _run(lambda: _revision(url))
+    except Exception as exc:
+        table.add_row("connection", f"failed: {exc}")
+        console.print(table)
+        raise typer.Exit(1) from exc
+    table.add_row("schema", f"{current or 'empty'} (code is at {head})" + ("" if current == head else
+                                                                           "  -> run `cazo db migrate`"))
+    console.print(table)
+    if current != head:
+        raise typer.Exit(1)
+
+
+async def _revision(url: str) -> tuple[str | None, str | None]:
+    engine = make_owner_engine(url)
+    try:
+        return await schema_revision(engine)
+    finally:
+        await engine.dispose()
+
+
+@db_app.command("migrate")
+def db_migrate(revision: Annotated[str, typer.Option(help="Target revision")] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest). Starts the embedded server if needed."""
+    settings = _settings()
+    url, started = _ensure_database(settings)
+    try:
+        current, _ = _run(lambda: _migrate(url, settings, revision))
+    finally:
+        if started:
+            embedded_server(settings).stop()
+    console.print(f"Schema at revision {current}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base or 0001")]) -> None:
+    """Undo migrations down to REVISION. `base` drops every Cazo table: all data is lost."""
+    settings = _settings()
+    url, started = _ensure_database(settings)
+
+    async def go() -> tuple[str | None, str | None]:
+        engine = make_owner_engine(url)
+        try:
+            await downgrade_schema(engine, app_role=settings.database_app_role, revision=revision)
+            return await schema_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        current, _ = _run(go)
+    finally:
+        if started:
+            embedded_server(settings).stop()
+    console.print(f"Schema at revision {current or 'base (empty)'}.")
+
+
+@db_app.command("psql-url")
+def db_psql_url() -> None:
+    """Print the owner's connection URL (for psql, pgAdmin, pgbench). Contains the password: keep it private."""
+    settings = _settings()
+    try:
+        print(owner_url(settings))
+    except EmbeddedDatabaseError as exc:
+        raise _fail(f"{exc}. Start it with `cazo db start`.") from exc
+
+
+@db_app.command("psql")
+def db_psql() -> None:
+    """Open psql (shipped with the embedded server) on Cazo's database."""
+    settings = _settings()
+    try:
+        url = owner_url(settings)
+    except EmbeddedDatabaseError as exc:
+        raise _fail(f"{exc}. Start it with `cazo db start`.") from exc
+    raise typer.Exit(subprocess.call([str(POSTGRES_BIN_PATH / "psql"), url]))
+
+
+# -- seed ---------------------------------------------------------------------------------------------------
+
+
+def _seed(settings: Settings, run: Callable[[Any], Awaitable[T]]) -> T:
+    from cazo.wiring import open_runtime
+
+    async def go() -> T:
+        url = owner_url(settings) if settings.database_url is None else settings.database_url.get_secret_value()
+        await _migrate(url, settings)
+        async with open_runtime(settings) as runtime:
+            return await run(runtime)
+
+    url, started = _ensure_database(settings)
+    del url
+    try:
+        return _run(go)
+    finally:
+        if started:
+            embedded_server(settings).stop()
+
+
+@seed_app.command("demo")
+def seed_demo() -> None:
+    """Create the demo salon Glow Studio (Bandra, Mumbai and Koregaon Park, Pune). Running it again changes nothing."""
+    from domain.seeding import seed_demo_salon
+
+    settings = _settings()
+    report = _seed(settings, lambda runtime: seed_demo_salon(runtime.sessions, runtime.clock))
+    console.print(report.summary())
+
+
+@seed_app.command("scale")
+def seed_scale(
+    tenants: Annotated[int, typer.Option(min=1, max=10_000, help="How many salons to create")] = 10,
+    customers: Annotated[int, typer.Option(min=0, max=1_000_000, help="Customers per salon")] = 500,
+    days: Annotated[int, typer.Option(min=0, max=3650, help="Days of past bookings per salon")] = 90,
+) -> None:
+    """Create many salons of synthetic data for benchmarks (slugs scale-0001, ...). Existing ones are kept."""
+    from domain.seeding import seed_scale_salons
+
+    settings = _settings()
+    report = _seed(settings, lambda runtime: seed_scale_salons(runtime.sessions, runtime.clock, tenants=tenants,
+                                                               customers=customers, days=days))
+    console.print(report.summary())
+
+
+# -- run / serve --------------------------------------------------------------------------------------------
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from cazo.logging_config import configure_logging
+    from cazo.wiring import build_app
+
+    configure_logging(settings.log_level, settings.log_format)
+    uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_config=None,
+                timeout_graceful_shutdown=10)
+
+
+@app.command("serve")
+def serve() -> None:
+    """Serve the API on HOST:PORT. Expects a migrated database (see `cazo run` for everything in one go)."""
+    _serve(_settings())
+
+
+@app.command("run")
+def run(seed: Annotated[bool, typer.Option(help="Seed the demo salon if it is missing")] = True) -> None:
+    """Start the database, migrate, seed the demo salon and serve on http://HOST:PORT. Ctrl-C stops it all."""
+    settings = _settings()
+    url, started = _ensure_database(settings)
+    try:
+        current, _ = _run(lambda: _migrate(url, settings))
+        console.print(f"Database ready (schema {current}).")
+        if seed:
+            from domain.seeding import seed_demo_salon
+
+            report = _seed(settings, lambda runtime: seed_demo_salon(runtime.sessions, runtime.clock))
+            console.print(report.summary())
+        base = f"http://{settings.host}:{settings.port}"
+        console.print(f"\n[bold green]Cazo is starting on {base}[/bold green]\n"
+                      f"  API docs   {base}/docs\n  health     {base}/healthz\n  readiness  {base}/readyz\n"
+                      "Press Ctrl-C to stop Cazo and its database.\n")
+        _serve(settings)
+    finally:
+        if started:
+            embedded_server(settings).stop()
+            console.print("Stopped the embedded database.")
+
+
+@app.command("version")
+def version() -> None:
+    """Print Cazo's version."""
+    print(__version__)
+
+
+def main() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    sys.exit(app())

@@ -1,0 +1,123 @@
+"""The composition root: builds engines, sessions, Redis and the clock from settings, and tears them down.
+
+Nothing is created at import time. ``open_runtime(settings)`` is the one place that decides which database
+(embedded or DATABASE_URL) and which Redis (REDIS_URL or in-process fakeredis) Cazo talks to.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from cazo import __version__
+from cazo.database import (
+    check_app_role,
+    embedded_server,
+    make_app_engine,
+    make_owner_engine,
+    owner_url,
+    schema_revision,
+)
+from cazo.embedded_db import EmbeddedPostgres
+from cazo.logging_config import configure_logging
+from cazo.settings import Settings, load_settings
+from domain.clock import Clock, SystemClock
+from domain.uow import make_session_factory
+
+logger = logging.getLogger("cazo")
+
+
+def make_redis(settings: Settings) -> Any:
+    if settings.redis_url is not None:
+        from redis.asyncio import Redis
+
+        return Redis.from_url(settings.redis_url.get_secret_value(), decode_responses=True)
+    import fakeredis
+
+    return fakeredis.FakeAsyncRedis(decode_responses=True)
+
+
+@dataclass
+class CazoRuntime:
+    """Everything a running Cazo process shares. Satisfies api.runtime.Runtime."""
+
+    settings: Settings
+    owner_engine: AsyncEngine
+    app_engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Any
+    clock: Clock = field(default_factory=SystemClock)
+    embedded: EmbeddedPostgres | None = None
+
+    @property
+    def environment(self) -> str:
+        return self.settings.environment.value
+
+    async def check_ready(self) -> dict[str, dict[str, Any]]:
+        checks: dict[str, dict[str, Any]] = {}
+        try:
+            async with self.app_engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            current, head = await schema_revision(self.owner_engine)
+            checks["database"] = {"ok": current == head, "schema": current, "expected_schema": head,
+                                  "embedded": self.embedded is not None}
+            if current != head:
+                checks["database"]["error"] = "migrations are not applied: run `cazo db migrate`"
+        except Exception as exc:  # any failure means "not ready"; the reason is reported, not raised
+            checks["database"] = {"ok": False, "error": type(exc).__name__ + ": " + str(exc).splitlines()[0]}
+        try:
+            await self.redis.ping()
+            checks["redis"] = {"ok": True, "fake": self.settings.redis_url is None}
+        except Exception as exc:
+            checks["redis"] = {"ok": False, "error": type(exc).__name__ + ": " + str(exc)}
+        return checks
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[CazoRuntime]:
+    """Open the database (starting the embedded server when DATABASE_URL is unset) and Redis; close on exit.
+
+    An embedded server this call started is stopped again on exit; one that was already running is left alone.
+    """
+    embedded: EmbeddedPostgres | None = None
+    started = False
+    if settings.database_url is None:
+        embedded = embedded_server(settings)
+        started = embedded.start()
+        if started:
+            logger.info("started the embedded PostgreSQL under %s", embedded.data_dir)
+    url = owner_url(settings, embedded)
+    owner_engine = make_owner_engine(url)
+    app_engine = make_app_engine(url, app_role=settings.database_app_role, pool_size=settings.database_pool_size)
+    redis = make_redis(settings)
+    try:
+        await check_app_role(app_engine)
+        yield CazoRuntime(settings=settings, owner_engine=owner_engine, app_engine=app_engine,
+                          sessions=make_session_factory(app_engine), redis=redis, clock=clock or SystemClock(),
+                          embedded=embedded)
+    finally:
+        await app_engine.dispose()
+        await owner_engine.dispose()
+        await redis.aclose()
+        if embedded is not None and started:
+            embedded.stop()
+            logger.info("stopped the embedded PostgreSQL")
+
+
+def build_app(settings: Settings) -> FastAPI:
+    return create_app(lambda: open_runtime(settings), version=__version__)
+
+
+def create_asgi_app() -> FastAPI:
+    """Factory for ``uvicorn --factory cazo.wiring:create_asgi_app``."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return build_app(settings)

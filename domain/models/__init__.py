@@ -1,0 +1,24 @@
+"""SQLAlchemy mappings of the core tables. Importing this package registers every table on Base.metadata."""
+
+from domain.models.audit import AuditEntry
+from domain.models.base import Base, tenant_owned_tables
+from domain.models.bookings import ACTIVE_STATUSES, Booking, BookingItem, BookingStatus
+from domain.models.catalog import Service, ServiceCategory, ServiceResourceNeed
+from domain.models.customers import Channel, Customer, Gender, Language
+from domain.models.staff import (
+    CommissionPlan,
+    Staff,
+    StaffBreak,
+    StaffLeave,
+    StaffRole,
+    StaffShift,
+    StaffSkill,
+)
+from domain.models.tenancy import Branch, BranchHoliday, BranchHours, Resource, Tenant
+
+__all__ = [
+    "ACTIVE_STATUSES", "AuditEntry", "Base", "Booking", "BookingItem", "BookingStatus", "Branch", "BranchHoliday",
+    "BranchHours", "Channel", "CommissionPlan", "Customer", "Gender", "Language", "Resource", "Service",
+    "ServiceCategory", "ServiceResourceNeed", "Staff", "StaffBreak", "StaffLeave", "StaffRole", "StaffShift",
+    "StaffSkill", "Tenant", "tenant_owned_tables",
+]
