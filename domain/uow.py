@@ -61,6 +61,7 @@ def _set_scope(session: Session, transaction: SessionTransaction, connection: Co
 
 @event.listens_for(ScopedSession, "after_flush")
 def _audit(session: Session, flush_context: Any) -> None:
+    session.info["uncommitted_writes"] = True
     actor = session.info.get("actor")
     if actor is not None:
         record_audit_rows(session, actor.type, actor.id, session.info.get("request_id"))
@@ -111,16 +112,22 @@ class UnitOfWork:
                         tb: TracebackType | None) -> None:
         session = self.session
         try:
-            await session.rollback()
+            # Roll back whatever was not committed. A read-only unit of work just closes, so the objects it
+            # loaded stay readable (a rollback would expire them).
+            if exc_type is not None or session.info.get("uncommitted_writes") or session.new or session.dirty \
+                    or session.deleted:
+                await session.rollback()
         finally:
             await session.close()
             self._session = None
 
     async def commit(self) -> None:
         await self.session.commit()
+        self.session.info["uncommitted_writes"] = False
         self.published.extend(self._events)
         self._events.clear()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        self.session.info["uncommitted_writes"] = False
         self._events.clear()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,54 +50,38 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def make_database(server_url: str) -> Iterator[Callable[[], str]]:
-    """Create empty databases on demand; all are dropped when the run ends."""
+async def make_database(server_url: str) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """``await make_database()`` creates an empty database; all are dropped when the run ends."""
     created: list[str] = []
 
-    async def create(name: str) -> None:
+    async def create() -> str:
+        name = f"cazo_test_{uuid.uuid4().hex[:10]}"
         connection = await asyncpg.connect(_plain(server_url))
         try:
             await connection.execute(f'CREATE DATABASE "{name}"')
         finally:
             await connection.close()
-
-    async def drop_all() -> None:
-        connection = await asyncpg.connect(_plain(server_url))
-        try:
-            for name in created:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
-
-    def factory() -> str:
-        import asyncio
-
-        name = f"cazo_test_{uuid.uuid4().hex[:10]}"
-        asyncio.run(create(name))
         created.append(name)
         return _with_database(server_url, name)
 
-    yield factory
-    import asyncio
-
-    asyncio.run(drop_all())
+    yield create
+    connection = await asyncpg.connect(_plain(server_url))
+    try:
+        for name in created:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 @pytest.fixture(scope="session")
-def database_url(make_database: Callable[[], str]) -> str:
+async def database_url(make_database: Callable[[], Awaitable[str]]) -> str:
     """The run's main database, migrated to head."""
-    import asyncio
-
-    url = make_database()
-
-    async def upgrade() -> None:
-        engine = make_owner_engine(url)
-        try:
-            await migrate(engine, app_role=APP_ROLE)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(upgrade())
+    url = await make_database()
+    engine = make_owner_engine(url)
+    try:
+        await migrate(engine, app_role=APP_ROLE)
+    finally:
+        await engine.dispose()
     return url
 
 
