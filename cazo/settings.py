@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that mean "nobody set this": the examples we ship and the usual suspects.
@@ -116,10 +116,13 @@ class Settings(BaseSettings):
             raise ValueError("DATABASE_URL must be a postgresql:// URL: PostgreSQL is the only database")
         return value
 
-    @field_validator("redis_url", "openai_api_key", "whatsapp_token", "vllm_api_key", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _empty_is_unset(cls, value: Any) -> Any:
-        return None if value == "" else value
+    def _empty_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        """``NAME=`` in .env means "not set" for optional settings, as in .env.example."""
+        if value == "" and info.field_name is not None and cls.model_fields[info.field_name].default is None:
+            return None
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_development(self) -> Settings:

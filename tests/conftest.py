@@ -26,7 +26,7 @@ APP_ROLE = "cazo_app"
 NOW = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)  # 12:00 in Mumbai
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
@@ -39,7 +39,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A URL to a server where the run may create databases (the 'postgres' maintenance database)."""
     external = os.environ.get("DATABASE_URL")
     if external:
-        yield _with_database(external, "postgres")
+        yield with_database(external, "postgres")
         return
     server = EmbeddedPostgres(Path(tmp_path_factory.mktemp("pg")) / "data", extra_settings=EPHEMERAL_SETTINGS)
     server.start()
@@ -62,7 +62,7 @@ async def make_database(server_url: str) -> AsyncIterator[Callable[[], Awaitable
         finally:
             await connection.close()
         created.append(name)
-        return _with_database(server_url, name)
+        return with_database(server_url, name)
 
     yield create
     connection = await asyncpg.connect(_plain(server_url))

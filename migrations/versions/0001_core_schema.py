@@ -68,11 +68,14 @@ def upgrade() -> None:
                 CREATE ROLE {role} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
             END IF;
         END $$""")
-    # The connecting user switches to the role as each connection opens, so it must be a member.
+    # The connecting user switches to the role as each connection opens, so it must be allowed to SET it.
+    # PostgreSQL 16 split membership into ADMIN/INHERIT/SET options, and a CREATEROLE creator holds only ADMIN.
     op.execute(f"""
         DO $$
         BEGIN
-            IF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN
+            IF current_setting('server_version_num')::int >= 160000 THEN
+                EXECUTE format('GRANT {role} TO %I WITH SET TRUE, INHERIT FALSE', current_user);
+            ELSIF NOT pg_has_role(current_user, '{role}', 'MEMBER') THEN
                 EXECUTE format('GRANT {role} TO %I', current_user);
             END IF;
         END $$""")

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cazo.database import downgrade, make_owner_engine, migrate, schema_revision
-from domain.models import Base
+from cazo.database import check_app_role, downgrade, make_app_engine, make_owner_engine, migrate, schema_revision
+from domain.clock import FixedClock
+from domain.models import Base, Tenant
+from domain.uow import Actor, UnitOfWork, make_session_factory
+from tests.conftest import with_database
 
 APP_ROLE = "cazo_app"
 
@@ -72,3 +78,40 @@ async def test_the_models_match_the_migrated_schema(owner_engine: AsyncEngine) -
     async with owner_engine.connect() as connection:
         differences = await connection.run_sync(_differences)
     assert differences == []
+
+
+async def test_a_non_superuser_owner_can_migrate_and_serve_through_the_app_role(server_url: str) -> None:
+    """The production shape: DATABASE_URL names an owner with CREATEROLE, not a superuser."""
+    suffix = uuid.uuid4().hex[:8]
+    owner, app_role, database = f"owner_{suffix}", f"app_{suffix}", f"cazo_owned_{suffix}"
+    admin = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await admin.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE PASSWORD 'pw-{suffix}'")
+        await admin.execute(f"CREATE DATABASE {database} OWNER {owner}")
+        in_db = await asyncpg.connect(with_database(server_url, database).replace("+asyncpg", ""))
+        await in_db.execute("CREATE EXTENSION vector")  # not a trusted extension: a superuser installs it
+        await in_db.close()
+        url = make_url(with_database(server_url, database)).set(username=owner, password=f"pw-{suffix}")
+        owner_url = url.render_as_string(hide_password=False)
+        engine = make_owner_engine(owner_url)
+        await migrate(engine, app_role=app_role)
+        await engine.dispose()
+
+        app_engine = make_app_engine(owner_url, app_role=app_role, pool_size=1)
+        try:
+            await check_app_role(app_engine)
+            sessions = make_session_factory(app_engine)
+            tenant_id = uuid.uuid4()
+            clock = FixedClock(datetime(2026, 11, 25, tzinfo=UTC))
+            async with UnitOfWork(sessions, tenant_id=tenant_id, actor=Actor.system("t"), clock=clock) as uow:
+                uow.session.add(Tenant(id=tenant_id, slug="owned-salon", name="Owned"))
+                await uow.commit()
+            async with UnitOfWork(sessions, tenant_id=None, actor=Actor.system("t"), clock=clock) as uow:
+                assert await uow.session.scalar(text("SELECT count(*) FROM tenants")) == 0
+        finally:
+            await app_engine.dispose()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        for role in (app_role, owner):
+            await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()
