@@ -86,12 +86,16 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def code_schema_head() -> str | None:
+    """The newest migration in the code."""
+    return ScriptDirectory.from_config(alembic_config("cazo_app")).get_current_head()
+
+
 async def schema_revision(engine: AsyncEngine) -> tuple[str | None, str | None]:
     """(revision the database is at, head revision in the code)."""
     async with engine.connect() as connection:
         current = await connection.run_sync(_current)
-    head = ScriptDirectory.from_config(alembic_config("cazo_app")).get_current_head()
-    return current, head
+    return current, code_schema_head()
 
 
 async def check_app_role(engine: AsyncEngine) -> None:

@@ -18,7 +18,8 @@ from domain.phone import mask_phone
 
 _PHONE = re.compile(r"(?<![\w+])\+?(?:91)?[6-9]\d{9}\b|\+[1-9]\d{7,14}\b")
 _BEARER = re.compile(r"(?i)(bearer\s+|token[=:]\s*|secret[=:]\s*|password[=:]\s*|otp[=:]\s*)([^\s,;&\"']+)")
-_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# Attributes every record has, plus uvicorn's ANSI-coloured copy of the message.
+_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
 
 def redact(text: str) -> str:

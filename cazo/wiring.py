@@ -14,17 +14,17 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
 from cazo import __version__
 from cazo.database import (
     check_app_role,
+    code_schema_head,
     embedded_server,
     make_app_engine,
-    make_owner_engine,
     owner_url,
-    schema_revision,
 )
 from cazo.embedded_db import EmbeddedPostgres
 from cazo.logging_config import configure_logging
@@ -50,10 +50,10 @@ class CazoRuntime:
     """Everything a running Cazo process shares. Satisfies api.runtime.Runtime."""
 
     settings: Settings
-    owner_engine: AsyncEngine
     app_engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     redis: Any
+    schema_head: str | None = None
     clock: Clock = field(default_factory=SystemClock)
     embedded: EmbeddedPostgres | None = None
 
@@ -65,12 +65,15 @@ class CazoRuntime:
         checks: dict[str, dict[str, Any]] = {}
         try:
             async with self.app_engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            current, head = await schema_revision(self.owner_engine)
-            checks["database"] = {"ok": current == head, "schema": current, "expected_schema": head,
-                                  "embedded": self.embedded is not None}
-            if current != head:
-                checks["database"]["error"] = "migrations are not applied: run `cazo db migrate`"
+                current = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            checks["database"] = {"ok": current == self.schema_head, "schema": current,
+                                  "expected_schema": self.schema_head, "embedded": self.embedded is not None}
+            if current != self.schema_head:
+                checks["database"]["error"] = "the schema is not current: run `cazo db migrate`"
+        except DBAPIError as exc:
+            missing = "alembic_version" in str(exc)
+            checks["database"] = {"ok": False, "error": "migrations are not applied: run `cazo db migrate`"
+                                  if missing else type(exc.orig).__name__ + ": " + str(exc.orig).splitlines()[0]}
         except Exception as exc:  # any failure means "not ready"; the reason is reported, not raised
             checks["database"] = {"ok": False, "error": type(exc).__name__ + ": " + str(exc).splitlines()[0]}
         try:
@@ -95,17 +98,15 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Asy
         if started:
             logger.info("started the embedded PostgreSQL under %s", embedded.data_dir)
     url = owner_url(settings, embedded)
-    owner_engine = make_owner_engine(url)
     app_engine = make_app_engine(url, app_role=settings.database_app_role, pool_size=settings.database_pool_size)
     redis = make_redis(settings)
     try:
         await check_app_role(app_engine)
-        yield CazoRuntime(settings=settings, owner_engine=owner_engine, app_engine=app_engine,
-                          sessions=make_session_factory(app_engine), redis=redis, clock=clock or SystemClock(),
-                          embedded=embedded)
+        yield CazoRuntime(settings=settings, app_engine=app_engine,
+                          sessions=make_session_factory(app_engine), redis=redis, schema_head=code_schema_head(),
+                          clock=clock or SystemClock(), embedded=embedded)
     finally:
         await app_engine.dispose()
-        await owner_engine.dispose()
         await redis.aclose()
         if embedded is not None and started:
             embedded.stop()

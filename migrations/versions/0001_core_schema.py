@@ -600,6 +600,8 @@ def upgrade() -> None:
     op.execute("CREATE INDEX ix_services_name_trgm ON services USING gin (lower(name) gin_trgm_ops)")
 
     op.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+    # Readiness checks read the schema revision through the application's own pool.
+    op.execute(f"GRANT SELECT ON alembic_version TO {role}")
     op.execute("ALTER TABLE tenants ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE tenants FORCE ROW LEVEL SECURITY")
     op.execute("""CREATE POLICY tenant_self ON tenants
