@@ -9,9 +9,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
+import asyncpg
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from cazo import __version__
 from cazo.database import downgrade as downgrade_schema
@@ -19,8 +21,9 @@ from cazo.database import embedded_server, make_owner_engine, migrate, owner_url
 from cazo.embedded_db import POSTGRES_BIN_PATH, EmbeddedDatabaseError
 from cazo.settings import Settings, load_settings
 
+# No locals in tracebacks: they would print connection URLs and secrets.
 app = typer.Typer(help="Cazo: the AI receptionist and operations platform for salons.", no_args_is_help=True,
-                  add_completion=False)
+                  add_completion=False, pretty_exceptions_show_locals=False)
 db_app = typer.Typer(help="The database: embedded server lifecycle, migrations, connection URL.",
                      no_args_is_help=True)
 seed_app = typer.Typer(help="Demo and benchmark data.", no_args_is_help=True)
@@ -45,10 +48,16 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
+    """Run async work; a database that cannot be reached is a one-line error, not a traceback."""
+
     async def main() -> T:
         return await coro_factory()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except (OSError, DBAPIError, asyncpg.PostgresError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        raise _fail(f"Could not use the database: {type(reason).__name__}: {reason}") from exc
 
 
 def _ensure_database(settings: Settings) -> tuple[str, bool]:
@@ -202,16 +211,16 @@ def db_psql() -> None:
 
 
 def _seed(settings: Settings, run: Callable[[Any], Awaitable[T]]) -> T:
+    """Migrate, then run a seeding function with an open runtime."""
     from cazo.wiring import open_runtime
 
+    url, started = _ensure_database(settings)
+
     async def go() -> T:
-        url = owner_url(settings) if settings.database_url is None else settings.database_url.get_secret_value()
         await _migrate(url, settings)
         async with open_runtime(settings) as runtime:
             return await run(runtime)
 
-    url, started = _ensure_database(settings)
-    del url
     try:
         return _run(go)
     finally:

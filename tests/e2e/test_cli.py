@@ -109,3 +109,12 @@ def test_cazo_run_serves_everything_and_ctrl_c_stops_it_and_the_database(tmp_pat
     assert "Cazo is starting on" in output and "/docs" in output
     assert "Stopped the embedded database" in output
     assert not EmbeddedPostgres(data_dir / "pg").status().running
+
+
+def test_an_unreachable_database_is_a_one_line_error_without_secrets(tmp_path: Path) -> None:
+    env = environment(tmp_path, DATABASE_URL=f"postgresql://cazo:s3cr3t-pw@127.0.0.1:{free_port()}/cazo")
+    result = subprocess.run([sys.executable, "-m", "cazo", "db", "migrate"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Could not use the database" in result.stderr
+    assert "Traceback" not in result.stderr and "s3cr3t-pw" not in result.stderr
