@@ -72,10 +72,13 @@ def _ensure_database(settings: Settings) -> tuple[str, bool]:
     return server.url(), started
 
 
-async def _migrate(url: str, settings: Settings, revision: str = "head") -> tuple[str | None, str | None]:
+async def _migrate(url: str, settings: Settings, revision: str = "head", *,
+                   down: bool = False) -> tuple[str | None, str | None]:
+    """Move the schema up (or down) to ``revision`` as the owner; returns (current, head) afterwards."""
     engine = make_owner_engine(url)
     try:
-        await migrate(engine, app_role=settings.database_app_role, revision=revision)
+        change = downgrade_schema if down else migrate
+        await change(engine, app_role=settings.database_app_role, revision=revision)
         return await schema_revision(engine)
     finally:
         await engine.dispose()
@@ -169,17 +172,8 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
     """Undo migrations down to REVISION. `base` drops every Cazo table: all data is lost."""
     settings = _settings()
     url, started = _ensure_database(settings)
-
-    async def go() -> tuple[str | None, str | None]:
-        engine = make_owner_engine(url)
-        try:
-            await downgrade_schema(engine, app_role=settings.database_app_role, revision=revision)
-            return await schema_revision(engine)
-        finally:
-            await engine.dispose()
-
     try:
-        current, _ = _run(go)
+        current, _ = _run(lambda: _migrate(url, settings, revision, down=True))
     finally:
         if started:
             embedded_server(settings).stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from domain.audit import record_audit_rows
 from domain.clock import Clock
-from domain.errors import TenantRequired
+from domain.errors import NotFound, TenantRequired
 
 ActorType = Literal["staff", "customer", "system", "api"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,13 @@ class UnitOfWork:
         if self._session is None:
             raise RuntimeError("the unit of work is not open: use it in 'async with'")
         return self._session
+
+    async def get(self, model: type[T], ident: uuid.UUID, what: str) -> T:
+        """The row with this id, or NotFound("No such <what>.") (another tenant's row is not found either)."""
+        found = await self.session.get(model, ident)
+        if found is None:
+            raise NotFound(f"No such {what}.", id=str(ident))
+        return found
 
     def require_tenant(self) -> uuid.UUID:
         if self.tenant_id is None:

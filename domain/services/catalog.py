@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput
 from domain.models import Service, ServiceCategory, ServiceResourceNeed
 from domain.uow import UnitOfWork
 
@@ -86,9 +86,7 @@ async def add_service(cmd: AddService, uow: UnitOfWork) -> Service:
     for resource_type, quantity in cmd.resource_needs.items():
         if quantity < 1:
             raise InvalidInput(f"A service needs at least one {resource_type}, or none at all.")
-    category = await uow.session.get(ServiceCategory, cmd.category_id)
-    if category is None:
-        raise NotFound("No such service category.", category_id=str(cmd.category_id))
+    category = await uow.get(ServiceCategory, cmd.category_id, "service category")
     clash = await uow.session.scalar(select(Service.id).where(Service.tenant_id == tenant_id, Service.name == name))
     if clash is not None:
         raise Conflict(f"There is already a service called {name}.")
@@ -111,9 +109,7 @@ async def add_service(cmd: AddService, uow: UnitOfWork) -> Service:
 async def change_price(service_id: uuid.UUID, price_paise: int, uow: UnitOfWork) -> Service:
     if not isinstance(price_paise, int) or price_paise < 0:
         raise InvalidInput("A price is a whole, non-negative number of paise.")
-    service = await uow.session.get(Service, service_id)
-    if service is None:
-        raise NotFound("No such service.", service_id=str(service_id))
+    service = await uow.get(Service, service_id, "service")
     service.price_paise = price_paise
     await uow.session.flush()
     return service

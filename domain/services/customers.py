@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import select
 
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput
 from domain.models import Channel, Customer, Language
 from domain.phone import normalise_phone
 from domain.uow import UnitOfWork
@@ -38,13 +38,6 @@ async def register_customer(phone: str, uow: UnitOfWork, *, name: str | None = N
     return customer
 
 
-async def _get(customer_id: uuid.UUID, uow: UnitOfWork) -> Customer:
-    customer = await uow.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("No such customer.", customer_id=str(customer_id))
-    return customer
-
-
 def _channel(source: str) -> str:
     if source not in {item.value for item in Channel}:
         raise InvalidInput(f"{source!r} is not a known consent source.")
@@ -54,7 +47,7 @@ def _channel(source: str) -> str:
 async def record_marketing_consent(customer_id: uuid.UUID, granted: bool, source: str,
                                    uow: UnitOfWork) -> Customer:
     """Grant or withdraw marketing consent, stamped with the time and where it was given."""
-    customer = await _get(customer_id, uow)
+    customer = await uow.get(Customer, customer_id, "customer")
     if granted and customer.opted_out:
         raise InvalidInput("This customer has opted out of messages; they must opt back in (START) first.")
     customer.marketing_consent = granted
@@ -67,7 +60,7 @@ async def record_marketing_consent(customer_id: uuid.UUID, granted: bool, source
 
 async def opt_out(customer_id: uuid.UUID, source: str, uow: UnitOfWork) -> Customer:
     """STOP: no promotional messages at all, and any marketing consent is withdrawn with it."""
-    customer = await _get(customer_id, uow)
+    customer = await uow.get(Customer, customer_id, "customer")
     now = uow.clock.now()
     customer.opted_out, customer.opted_out_at = True, now
     if customer.marketing_consent:
@@ -80,7 +73,7 @@ async def opt_out(customer_id: uuid.UUID, source: str, uow: UnitOfWork) -> Custo
 
 async def opt_in(customer_id: uuid.UUID, source: str, uow: UnitOfWork) -> Customer:
     """START: messages may resume. Marketing still needs its own, separate consent."""
-    customer = await _get(customer_id, uow)
+    customer = await uow.get(Customer, customer_id, "customer")
     _channel(source)
     customer.opted_out, customer.opted_out_at = False, None
     await uow.session.flush()

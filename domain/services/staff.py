@@ -64,16 +64,15 @@ async def add_staff(cmd: AddStaff, uow: UnitOfWork) -> Staff:
         raise InvalidInput(f"{cmd.role!r} is not a staff role (owner, manager, front_desk, stylist).")
     if not cmd.name.strip():
         raise InvalidInput("A staff member needs a name.")
-    if await uow.session.get(Branch, cmd.branch_id) is None:
-        raise NotFound("No such branch.", branch_id=str(cmd.branch_id))
+    await uow.get(Branch, cmd.branch_id, "branch")
     phone = normalise_phone(cmd.phone) if cmd.phone else None
     if phone is not None:
         clash = await uow.session.scalar(select(Staff.id).where(Staff.tenant_id == tenant_id,
                                                                 Staff.phone_e164 == phone))
         if clash is not None:
             raise Conflict("Another staff member already has this phone number.")
-    if cmd.commission_plan_id is not None and await uow.session.get(CommissionPlan, cmd.commission_plan_id) is None:
-        raise NotFound("No such commission plan.", commission_plan_id=str(cmd.commission_plan_id))
+    if cmd.commission_plan_id is not None:
+        await uow.get(CommissionPlan, cmd.commission_plan_id, "commission plan")
     member = Staff(tenant_id=tenant_id, branch_id=cmd.branch_id, name=cmd.name.strip(), role=cmd.role,
                    phone_e164=phone, seniority=cmd.seniority, commission_plan_id=cmd.commission_plan_id)
     uow.session.add(member)
@@ -83,16 +82,9 @@ async def add_staff(cmd: AddStaff, uow: UnitOfWork) -> Staff:
     return member
 
 
-async def _get(staff_id: uuid.UUID, uow: UnitOfWork) -> Staff:
-    member = await uow.session.get(Staff, staff_id)
-    if member is None:
-        raise NotFound("No such staff member.", staff_id=str(staff_id))
-    return member
-
-
 async def set_skills(staff_id: uuid.UUID, service_ids: Iterable[uuid.UUID], uow: UnitOfWork) -> None:
     """Replace the services this person performs."""
-    member = await _get(staff_id, uow)
+    member = await uow.get(Staff, staff_id, "staff member")
     wanted = set(service_ids)
     known = set(await uow.session.scalars(select(Service.id).where(Service.id.in_(wanted)))) if wanted else set()
     if unknown := wanted - known:
@@ -110,9 +102,8 @@ async def set_skills(staff_id: uuid.UUID, service_ids: Iterable[uuid.UUID], uow:
 async def set_shifts(staff_id: uuid.UUID, branch_id: uuid.UUID, shifts: DayPlan, uow: UnitOfWork, *,
                      breaks: DayPlan | None = None) -> None:
     """Replace the weekly shifts (and breaks) of a staff member. A break must lie inside a shift that day."""
-    member = await _get(staff_id, uow)
-    if await uow.session.get(Branch, branch_id) is None:
-        raise NotFound("No such branch.", branch_id=str(branch_id))
+    member = await uow.get(Staff, staff_id, "staff member")
+    await uow.get(Branch, branch_id, "branch")
     week = weekly_hours(shifts)
     break_week = weekly_hours(breaks or {})
     for weekday, intervals in break_week.items():
@@ -136,7 +127,7 @@ async def set_shifts(staff_id: uuid.UUID, branch_id: uuid.UUID, shifts: DayPlan,
 
 async def add_leave(staff_id: uuid.UUID, starts_at: datetime, ends_at: datetime, uow: UnitOfWork, *,
                     reason: str | None = None) -> StaffLeave:
-    member = await _get(staff_id, uow)
+    member = await uow.get(Staff, staff_id, "staff member")
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise InvalidInput("Leave times must carry a time zone.")
     if ends_at <= starts_at:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput
 from domain.gst import STATE_CODES, validate_gstin, validate_state_code
 from domain.hours import Interval, weekly_hours
 from domain.models import Branch, BranchHoliday, BranchHours, Resource, Tenant
@@ -103,17 +103,10 @@ async def create_branch(cmd: CreateBranch, uow: UnitOfWork) -> Branch:
     return branch
 
 
-async def get_branch(branch_id: uuid.UUID, uow: UnitOfWork) -> Branch:
-    branch = await uow.session.get(Branch, branch_id)
-    if branch is None:
-        raise NotFound("No such branch.", branch_id=str(branch_id))
-    return branch
-
-
 async def set_opening_hours(branch_id: uuid.UUID, hours: Mapping[int | str, Iterable[str | Interval]],
                             uow: UnitOfWork) -> None:
     """Replace the branch's weekly opening hours. A weekday left out is a day the branch is closed."""
-    branch = await get_branch(branch_id, uow)
+    branch = await uow.get(Branch, branch_id, "branch")
     week = weekly_hours(hours)
     # Row by row, not a bulk DELETE, so that the audit log sees each removed interval.
     for old in await uow.session.scalars(select(BranchHours).where(BranchHours.branch_id == branch.id)):
@@ -127,7 +120,7 @@ async def set_opening_hours(branch_id: uuid.UUID, hours: Mapping[int | str, Iter
 
 
 async def add_holiday(branch_id: uuid.UUID, day: date, name: str, uow: UnitOfWork) -> BranchHoliday:
-    branch = await get_branch(branch_id, uow)
+    branch = await uow.get(Branch, branch_id, "branch")
     clash = await uow.session.scalar(
         select(BranchHoliday).where(BranchHoliday.branch_id == branch.id, BranchHoliday.day == day))
     if clash is not None:
@@ -141,7 +134,7 @@ async def add_holiday(branch_id: uuid.UUID, day: date, name: str, uow: UnitOfWor
 async def set_resource(branch_id: uuid.UUID, resource_type: str, name: str, quantity: int,
                        uow: UnitOfWork) -> Resource:
     """Declare how many of a resource type a branch has (creates or updates)."""
-    branch = await get_branch(branch_id, uow)
+    branch = await uow.get(Branch, branch_id, "branch")
     if not RESOURCE_TYPE.match(resource_type):
         raise InvalidInput(f"{resource_type!r} is not a resource type: use lowercase words joined by _.")
     if quantity < 1:
