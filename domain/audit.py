@@ -36,11 +36,15 @@ def _jsonable(value: Any) -> Any:
 _SKIPPED = frozenset({"created_at", "updated_at"})
 
 
+def _audited(attr: Any) -> bool:
+    """Columns worth a line in the audit log: not database timestamps, not generated (derived) columns."""
+    return attr.key not in _SKIPPED and all(column.computed is None for column in attr.columns)
+
+
 def _row(obj: Base) -> dict[str, Any]:
     # state.dict, not getattr: reading an expired attribute here would issue a query in the middle of a flush.
     state = inspect(obj)
-    return {attr.key: _jsonable(state.dict.get(attr.key)) for attr in state.mapper.column_attrs
-            if attr.key not in _SKIPPED}
+    return {attr.key: _jsonable(state.dict.get(attr.key)) for attr in state.mapper.column_attrs if _audited(attr)}
 
 
 def _identity(obj: Base) -> str:
@@ -55,7 +59,7 @@ def _changes(obj: Base) -> tuple[dict[str, Any], dict[str, Any]]:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
-        if attr.key in _SKIPPED:
+        if not _audited(attr):
             continue
         history = state.attrs[attr.key].history
         if history.has_changes():

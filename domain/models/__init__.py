@@ -2,7 +2,15 @@
 
 from domain.models.audit import AuditEntry
 from domain.models.base import Base, tenant_owned_tables
-from domain.models.bookings import ACTIVE_STATUSES, Booking, BookingItem, BookingStatus
+from domain.models.bookings import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingItem,
+    BookingStatus,
+    IdempotencyRecord,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from domain.models.catalog import Service, ServiceCategory, ServiceResourceNeed
 from domain.models.customers import Channel, Customer, Gender, Language
 from domain.models.staff import (
@@ -18,7 +26,7 @@ from domain.models.tenancy import Branch, BranchHoliday, BranchHours, Resource, 
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditEntry", "Base", "Booking", "BookingItem", "BookingStatus", "Branch", "BranchHoliday",
-    "BranchHours", "Channel", "CommissionPlan", "Customer", "Gender", "Language", "Resource", "Service",
-    "ServiceCategory", "ServiceResourceNeed", "Staff", "StaffBreak", "StaffLeave", "StaffRole", "StaffShift",
-    "StaffSkill", "Tenant", "tenant_owned_tables",
+    "BranchHours", "Channel", "CommissionPlan", "Customer", "Gender", "IdempotencyRecord", "Language", "Resource",
+    "Service", "ServiceCategory", "ServiceResourceNeed", "Staff", "StaffBreak", "StaffLeave", "StaffRole",
+    "StaffShift", "StaffSkill", "Tenant", "WaitlistEntry", "WaitlistStatus", "tenant_owned_tables",
 ]

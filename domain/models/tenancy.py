@@ -44,6 +44,10 @@ class Branch(HasId, TenantOwned, Timestamps, Base):
         CheckConstraint("gstin IS NULL OR (gstin ~ '^[0-9]{2}[A-Z0-9]{13}$' AND left(gstin, 2) = state_code)",
                         name="gstin_matches_state"),
         CheckConstraint("cancellation_window_min >= 0", name="cancellation_window_nonnegative"),
+        CheckConstraint("slot_minutes IN (5, 10, 15, 20, 30, 60)", name="slot_minutes_grid"),
+        CheckConstraint("min_lead_min >= 0", name="min_lead_nonnegative"),
+        CheckConstraint("horizon_days BETWEEN 1 AND 365", name="horizon_range"),
+        CheckConstraint("hold_minutes BETWEEN 1 AND 120", name="hold_range"),
     )
 
     slug: Mapped[str] = mapped_column(String(63))
@@ -59,6 +63,11 @@ class Branch(HasId, TenantOwned, Timestamps, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Kolkata", server_default="Asia/Kolkata")
     phone_e164: Mapped[str | None] = mapped_column(String(16))
     cancellation_window_min: Mapped[int] = mapped_column(Integer, default=120, server_default="120")
+    # Booking policy: the start-time grid, how soon and how far ahead customers may book, how long a hold lasts.
+    slot_minutes: Mapped[int] = mapped_column(SmallInteger, default=15, server_default="15")
+    min_lead_min: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    horizon_days: Mapped[int] = mapped_column(SmallInteger, default=60, server_default="60")
+    hold_minutes: Mapped[int] = mapped_column(SmallInteger, default=10, server_default="10")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
 
     hours: Mapped[list[BranchHours]] = relationship(back_populates="branch", cascade="all, delete-orphan",

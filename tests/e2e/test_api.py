@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from cazo.database import code_schema_head
 from cazo.settings import Settings
 from cazo.wiring import build_app
 from domain.errors import InvalidInput
@@ -60,7 +61,7 @@ async def test_readyz_says_the_database_and_redis_are_up(client: httpx.AsyncClie
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ready"
-    assert body["checks"]["database"]["ok"] is True and body["checks"]["database"]["schema"] == "0001"
+    assert body["checks"]["database"]["ok"] is True and body["checks"]["database"]["schema"] == code_schema_head()
     assert body["checks"]["redis"] == {"ok": True, "fake": True}
 
 

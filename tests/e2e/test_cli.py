@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
+from cazo.database import code_schema_head
 from cazo.embedded_db import EmbeddedPostgres
 
 
@@ -61,7 +62,7 @@ def test_db_commands_start_migrate_and_stop_a_server_whose_data_survives(tmp_pat
 
         unmigrated = cazo("db", "status", data_dir=data_dir, check=False)
         assert unmigrated.returncode == 1 and "cazo db migrate" in unmigrated.stderr
-        assert "Schema at revision 0001" in cazo("db", "migrate", data_dir=data_dir).stderr
+        assert f"Schema at revision {code_schema_head()}" in cazo("db", "migrate", data_dir=data_dir).stderr
         assert cazo("db", "status", data_dir=data_dir).returncode == 0
 
         assert "glow-studio: created" in cazo("seed", "demo", data_dir=data_dir).stderr

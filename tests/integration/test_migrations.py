@@ -10,17 +10,29 @@ import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cazo.database import check_app_role, downgrade, make_app_engine, make_owner_engine, migrate, schema_revision
+from cazo.database import (
+    alembic_config,
+    check_app_role,
+    downgrade,
+    make_app_engine,
+    make_owner_engine,
+    migrate,
+    schema_revision,
+)
 from domain.clock import FixedClock
 from domain.models import Base, Tenant
 from domain.uow import Actor, UnitOfWork, make_session_factory
 from tests.conftest import with_database
 
 APP_ROLE = "cazo_app"
+REVISIONS = [script.revision for script in reversed(list(
+    ScriptDirectory.from_config(alembic_config(APP_ROLE)).walk_revisions()))]
+HEAD = REVISIONS[-1]
 
 
 @pytest.fixture
@@ -44,8 +56,14 @@ async def _extensions(engine: AsyncEngine) -> set[str]:
 async def test_upgrade_from_empty_then_downgrade_to_empty_then_upgrade_again(empty_engine: AsyncEngine) -> None:
     assert await _tables(empty_engine) == set()
     await migrate(empty_engine, app_role=APP_ROLE)
-    assert await schema_revision(empty_engine) == ("0001", "0001")
+    assert await schema_revision(empty_engine) == (HEAD, HEAD)
     assert set(Base.metadata.tables) <= await _tables(empty_engine)
+
+    # Every step down and up again works, not only the whole way.
+    for revision in reversed(REVISIONS[:-1]):
+        await downgrade(empty_engine, app_role=APP_ROLE, revision=revision)
+        assert (await schema_revision(empty_engine))[0] == revision
+    await migrate(empty_engine, app_role=APP_ROLE)
     assert {"vector", "btree_gist", "pg_trgm"} <= await _extensions(empty_engine)
 
     await downgrade(empty_engine, app_role=APP_ROLE, revision="base")
@@ -60,7 +78,7 @@ async def test_upgrade_from_empty_then_downgrade_to_empty_then_upgrade_again(emp
 async def test_migrating_twice_is_a_no_op(empty_engine: AsyncEngine) -> None:
     await migrate(empty_engine, app_role=APP_ROLE)
     await migrate(empty_engine, app_role=APP_ROLE)
-    assert await schema_revision(empty_engine) == ("0001", "0001")
+    assert await schema_revision(empty_engine) == (HEAD, HEAD)
 
 
 def _differences(connection: Connection) -> list[object]:
