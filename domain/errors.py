@@ -46,3 +46,22 @@ class TenantRequired(DomainError):
 
     code = "tenant_required"
     status = 400
+
+
+class PolicyViolation(DomainError):
+    """The salon's rules refuse this (e.g. cancelling inside the cancellation window)."""
+
+    code = "policy_violation"
+    status = 409
+
+
+class InvalidTransition(Conflict):
+    """The booking is not in a state that allows this (e.g. completing a cancelled booking)."""
+
+    code = "invalid_transition"
+
+
+class SlotUnavailable(Conflict):
+    """The asked time cannot be served; ``details["alternatives"]`` lists the nearest times that can."""
+
+    code = "slot_unavailable"

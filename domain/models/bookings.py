@@ -124,8 +124,9 @@ class BookingItem(HasId, TenantOwned, Base):
 
 class WaitlistStatus(StrEnum):
     WAITING = "waiting"
-    OFFERED = "offered"
+    OFFERED = "offered"  # a freed slot is held for them until offer_expires_at
     BOOKED = "booked"
+    LAPSED = "lapsed"  # they did not take the offer in time; the slot went to the next in line
     CANCELLED = "cancelled"
 
 
