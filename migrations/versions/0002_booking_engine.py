@@ -81,7 +81,8 @@ def upgrade() -> None:
             name=op.f("ck_waitlist_entries_offer_recorded"),
         ),
         sa.CheckConstraint(
-            "status IN ('waiting', 'offered', 'booked', 'lapsed', 'cancelled')", name=op.f("ck_waitlist_entries_status_known")
+            "status IN ('waiting', 'offered', 'booked', 'lapsed', 'cancelled')",
+            name=op.f("ck_waitlist_entries_status_known"),
         ),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_waitlist_entries_branch_id_branches"), ondelete="CASCADE"
