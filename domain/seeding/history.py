@@ -157,9 +157,22 @@ def _walk_shift(day: date, shift: Interval, breaks: list[Interval], zone: ZoneIn
                 "id": _uuid(rng), "tenant_id": tenant_id, "booking_id": booking_id, "branch_id": branch_id,
                 "service_id": service.id, "staff_id": staff_id, "position": position,
                 "starts_at": starts.astimezone(UTC), "ends_at": ends.astimezone(UTC), "status": status,
+                **_gap_and_buffer(service, starts, ends),
                 "price_paise": service.price_paise,
             })
         cursor = busy_until
+
+
+def _gap_and_buffer(service: Service, starts: datetime, ends: datetime) -> dict[str, datetime | None]:
+    """The columns that give an item its staff busy time, as the booking engine writes them."""
+    gap = None
+    if service.processing_min and service.processing_offset_min:
+        gap_start = starts + timedelta(minutes=service.processing_offset_min)
+        gap = (gap_start, gap_start + timedelta(minutes=service.processing_min))
+    return {"gap_starts_at": gap[0].astimezone(UTC) if gap else None,
+            "gap_ends_at": gap[1].astimezone(UTC) if gap else None,
+            "busy_until": (ends + timedelta(minutes=service.buffer_after_min)).astimezone(UTC)
+            if service.buffer_after_min else None}
 
 
 def _status(rng: random.Random, *, future: bool) -> str:
