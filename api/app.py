@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.middleware import RequestIdMiddleware
 from api.problems import install_problem_handlers
-from api.routes import health
+from api.routes import bookings, catalog, health
 from api.runtime import Runtime
 
 DESCRIPTION = """Cazo: the AI receptionist and operations core for salons.
@@ -28,4 +28,6 @@ def create_app(open_runtime: Callable[[], AbstractAsyncContextManager[Runtime]],
     install_problem_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(catalog.router)
+    app.include_router(bookings.router)
     return app

@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from domain.errors import Conflict, InvalidInput, SlotUnavailable
-from domain.models import Booking, BookingStatus, Branch, Customer, WaitlistEntry, WaitlistStatus
+from domain.models import (
+    Booking,
+    BookingStatus,
+    Branch,
+    Customer,
+    StaffShift,
+    StaffSkill,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from domain.scheduling.availability import bookable_window, plan_at
 from domain.scheduling.calendar import load_calendar, load_services
 from domain.scheduling.intervals import to_minute
@@ -32,8 +41,14 @@ async def join_waitlist(uow: UnitOfWork, branch_id: uuid.UUID, customer_id: uuid
     if not service_ids:
         raise InvalidInput("Choose at least one service to wait for.")
     await load_services(uow, list(service_ids))
-    if day < uow.clock.now().date():
+    if day < uow.clock.now().astimezone(ZoneInfo(branch.timezone)).date():
         raise InvalidInput("That day has passed.")
+    if staff_id is not None:
+        skilled = set(await uow.session.scalars(select(StaffSkill.service_id).join(
+            StaffShift, StaffShift.staff_id == StaffSkill.staff_id).where(
+            StaffSkill.staff_id == staff_id, StaffShift.branch_id == branch.id)))
+        if not set(service_ids) <= skilled:
+            raise InvalidInput("That stylist does not do all of these services at this branch.")
     existing = await uow.session.scalar(select(WaitlistEntry).where(
         WaitlistEntry.branch_id == branch.id, WaitlistEntry.customer_id == customer_id, WaitlistEntry.day == day,
         WaitlistEntry.status.in_([WaitlistStatus.WAITING.value, WaitlistStatus.OFFERED.value])))

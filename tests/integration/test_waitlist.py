@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.clock import FixedClock
-from domain.errors import Conflict
+from domain.errors import Conflict, InvalidInput
 from domain.models import Branch, WaitlistEntry
 from domain.scheduling.bookings import BookingRequest, book, cancel, get_booking
 from domain.scheduling.waitlist import OFFER_MINUTES, accept_offer, join_waitlist, lapse_offers
@@ -85,4 +85,20 @@ async def test_joining_the_same_days_waitlist_twice_is_refused(uow_for: UowFor) 
     async with uow_for(s.tenant_id) as uow:
         await join_waitlist(uow, s.branch_id, s.riya.id, FRIDAY, [s.haircut.id])
         with pytest.raises(Conflict, match="already on the waitlist"):
+            await join_waitlist(uow, s.branch_id, s.riya.id, FRIDAY, [s.haircut.id])
+
+
+async def test_a_waitlist_for_a_stylist_who_cannot_do_the_service_is_refused(uow_for: UowFor) -> None:
+    s = await studio(uow_for)
+    async with uow_for(s.tenant_id) as uow:
+        with pytest.raises(InvalidInput, match="does not do"):
+            await join_waitlist(uow, s.branch_id, s.riya.id, FRIDAY, [s.manicure.id], staff_id=s.asha.id)
+
+
+async def test_a_past_local_day_is_refused_even_when_it_is_still_that_day_in_utc(
+        uow_for: UowFor, clock: FixedClock) -> None:
+    s = await studio(uow_for)
+    clock.advance(s.at(FRIDAY + timedelta(days=1), 1) - clock.now())  # Sat 01:00 IST is still Fri in UTC
+    async with uow_for(s.tenant_id) as uow:
+        with pytest.raises(InvalidInput, match="passed"):
             await join_waitlist(uow, s.branch_id, s.riya.id, FRIDAY, [s.haircut.id])
