@@ -54,7 +54,7 @@ def plan_view(plan: Plan, calendar: BranchCalendar) -> dict[str, Any]:
     start = from_minute(plan.starts)
     return {
         "starts_at": start.isoformat(),
-        "local_time": start.astimezone(calendar.zone).strftime("%a %d %b %H:%M"),
+        "local_time": start.astimezone(calendar.zone).strftime("%a %d %b %Y %H:%M"),
         "items": [{"service_id": str(item.service.id), "service": item.service.name,
                    "staff_id": str(item.staff_id), "staff": item.staff_name,
                    "starts_at": from_minute(item.starts).isoformat(), "ends_at": from_minute(item.ends).isoformat()}
