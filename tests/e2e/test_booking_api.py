@@ -52,7 +52,7 @@ async def test_a_customer_holds_confirms_reschedules_and_cancels_over_rest(clien
     riya = as_customer(salon, salon.riya)
     slots = await client.post("/api/v1/availability", headers=riya, json={
         "service_ids": [str(salon.haircut.id)], "from_date": FRIDAY.isoformat(), "limit": 2})
-    assert slots.status_code == 200 and slots.json()["slots"][0]["local_time"] == "Fri 27 Nov 10:00"
+    assert slots.status_code == 200 and slots.json()["slots"][0]["local_time"] == "Fri 27 Nov 2026 10:00"
     held = await client.post("/api/v1/holds", headers=riya, json=haircut_at(salon, 11))
     assert held.status_code == 201, held.text
     booking = held.json()
@@ -82,7 +82,7 @@ async def test_a_taken_slot_is_a_409_problem_with_alternatives(client: httpx.Asy
     body = refused.json()
     assert body["type"].endswith("/slot-unavailable") and body["detail"] == "That time is taken."
     alternatives = body["details"]["alternatives"]
-    assert alternatives[0]["local_time"] == "Fri 27 Nov 10:30" and alternatives[0]["items"][0]["staff"] == "Asha"
+    assert alternatives[0]["local_time"] == "Fri 27 Nov 2026 10:30" and alternatives[0]["items"][0]["staff"] == "Asha"
 
 
 async def test_the_same_idempotency_key_returns_the_first_booking_over_rest(client: httpx.AsyncClient,
