@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from domain.scheduling.calendar import BranchCalendar, ServiceSpec, StaffInfo
+from domain.scheduling.calendar import BranchCalendar, DayClock, ServiceSpec, StaffInfo
 from domain.scheduling.intervals import Span, to_minute
 
 
@@ -111,14 +111,13 @@ def grid(calendar: BranchCalendar, day: date) -> list[int]:
     opening = calendar.opening.get(day, [])
     if not opening:
         return []
-    midnight = datetime.combine(day, time(0), calendar.zone)
-    starts = []
-    for index in range(24 * 60 // step):
-        wall = (datetime.combine(day, time(0)) + timedelta(minutes=index * step)).time()
-        minute = to_minute(midnight.replace(hour=wall.hour, minute=wall.minute))
-        if any(open_ <= minute < close for open_, close in opening):
-            starts.append(minute)
-    return starts
+    clock = calendar.clocks.get(day) or DayClock(day, calendar.zone)
+    walls = range(0, 24 * 60, step)
+    if clock.uniform:
+        candidates = [clock.midnight + wall for wall in walls]
+    else:  # the day of a DST change: each wall-clock time on its own
+        candidates = [clock.minute(time(wall // 60, wall % 60)) for wall in walls]
+    return [minute for minute in candidates if any(open_ <= minute < close for open_, close in opening)]
 
 
 def bookable_window(calendar: BranchCalendar, now: datetime) -> Span:

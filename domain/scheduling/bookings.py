@@ -32,6 +32,7 @@ from domain.scheduling.intervals import from_minute, to_minute
 from domain.scheduling.status import check_transition
 from domain.uow import UnitOfWork
 
+NOT_HERE = "That staff member does not work at this branch or does not do these services."
 MAX_SERVICES = 6
 MAX_SEARCH_DAYS = 31
 CHECK_IN_OPENS = timedelta(hours=2)
@@ -84,9 +85,9 @@ async def availability(uow: UnitOfWork, branch_id: uuid.UUID, service_ids: Seque
         raise InvalidInput(f"Search at most {MAX_SEARCH_DAYS} days at a time.")
     branch = await uow.get(Branch, branch_id, "branch")
     services = await load_services(uow, _service_ids(service_ids))
-    calendar = await load_calendar(uow, branch, first_day, last_day)
+    calendar = await load_calendar(uow, branch, first_day, last_day, service_ids=[s.id for s in services])
     if staff_id is not None and staff_id not in calendar.staff:
-        raise NotFound("That staff member does not work at this branch.", staff_id=str(staff_id))
+        raise NotFound(NOT_HERE, staff_id=str(staff_id))
     return calendar, find_slots(calendar, services, uow.clock.now(), staff_id=staff_id, limit=limit)
 
 
@@ -113,7 +114,7 @@ async def _unavailable(uow: UnitOfWork, branch: Branch, services: Sequence[Servi
                        staff_id: uuid.UUID | None, reason: str, ignore: uuid.UUID | None = None) -> SlotUnavailable:
     around = _local(from_minute(wanted), branch)
     calendar = await load_calendar(uow, branch, around - timedelta(days=3), around + timedelta(days=8),
-                                   ignore_booking=ignore)
+                                   ignore_booking=ignore, service_ids=[service.id for service in services])
     options = alternatives(calendar, services, wanted, uow.clock.now(), staff_id=staff_id)
     return SlotUnavailable(reason, alternatives=[{"kind": option.kind, **plan_view(option.plan, calendar)}
                                                  for option in options])
@@ -144,7 +145,8 @@ async def _plan_or_refuse(uow: UnitOfWork, branch: Branch, services: Sequence[Se
     day = _local(from_minute(start), branch)
     await _lock_day(uow, branch.id, day)
     # Read under the lock: whatever committed before we got it is visible (read committed).
-    calendar = await load_calendar(uow, branch, day, day, ignore_booking=ignore)
+    calendar = await load_calendar(uow, branch, day, day, ignore_booking=ignore,
+                                   service_ids=[service.id for service in services])
     earliest, latest = bookable_window(calendar, now)
     if start < earliest:
         raise await _unavailable(uow, branch, services, start, staff_id,
@@ -153,7 +155,7 @@ async def _plan_or_refuse(uow: UnitOfWork, branch: Branch, services: Sequence[Se
         raise await _unavailable(uow, branch, services, start, staff_id,
                                  f"Bookings open {branch.horizon_days} days ahead.", ignore)
     if staff_id is not None and staff_id not in calendar.staff:
-        raise NotFound("That staff member does not work at this branch.", staff_id=str(staff_id))
+        raise NotFound(NOT_HERE, staff_id=str(staff_id))
     plan = plan_at(calendar, services, start, staff_id)
     if plan is None or (staff_id is not None and all(item.staff_id != staff_id for item in plan.items)):
         raise await _unavailable(uow, branch, services, start, staff_id, "That time is taken.", ignore)

@@ -8,12 +8,15 @@ booking counts (for fair "anyone" assignment), resource capacity and the resourc
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, cast, extract, func, or_, select
 
 from domain.errors import NotFound
 from domain.models import (
@@ -32,7 +35,16 @@ from domain.models import (
     StaffShift,
     StaffSkill,
 )
-from domain.scheduling.intervals import FreeTime, Span, Usage, intersect, normalise, subtract, to_minute
+from domain.scheduling.intervals import (
+    FreeTime,
+    Span,
+    Usage,
+    from_minute,
+    intersect,
+    normalise,
+    subtract,
+    to_minute,
+)
 from domain.uow import UnitOfWork
 
 
@@ -72,11 +84,33 @@ class StaffInfo:
     skills: frozenset[uuid.UUID]
 
 
+class DayClock:
+    """Local wall-clock times of one day as UTC minutes. On an ordinary day that is midnight plus the minutes;
+    on the day of a DST change each time is converted on its own."""
+
+    __slots__ = ("day", "midnight", "uniform", "zone")
+
+    def __init__(self, day: date, zone: ZoneInfo) -> None:
+        self.day, self.zone = day, zone
+        self.midnight = to_minute(datetime.combine(day, time(0), zone))
+        following = to_minute(datetime.combine(day + timedelta(days=1), time(0), zone))
+        self.uniform = following - self.midnight == 24 * 60
+
+    def minute(self, wall: time) -> int:
+        if self.uniform:
+            return self.midnight + wall.hour * 60 + wall.minute
+        return to_minute(datetime.combine(self.day, wall, self.zone))
+
+    def span(self, starts: time, ends: time) -> Span:
+        return (self.minute(starts), self.minute(ends))
+
+
 @dataclass
 class BranchCalendar:
     branch: Branch
     zone: ZoneInfo
     days: list[date]
+    clocks: dict[date, DayClock]
     opening: dict[date, list[Span]]
     staff: dict[uuid.UUID, StaffInfo]
     free: dict[tuple[uuid.UUID, date], FreeTime]
@@ -84,8 +118,14 @@ class BranchCalendar:
     capacity: dict[str, int]
     usage: dict[str, Usage]
     _order: dict[tuple[date, uuid.UUID], list[StaffInfo]] = field(default_factory=dict)
+    _midnights: list[int] = field(default_factory=list)
 
     def local_day(self, minute: int) -> date:
+        if not self._midnights:
+            self._midnights = [self.clocks[day].midnight for day in self.days]
+        index = bisect_right(self._midnights, minute) - 1
+        if 0 <= index < len(self.days) and minute < self._midnights[index] + 25 * 60:
+            return self.days[index]
         return datetime.fromtimestamp(minute * 60, self.zone).date()
 
     def ranked_staff(self, day: date, service_id: uuid.UUID) -> list[StaffInfo]:
@@ -99,9 +139,9 @@ class BranchCalendar:
         return self._order[key]
 
 
-def _local_span(day: date, starts: time, ends: time, zone: ZoneInfo) -> Span:
-    """A wall-clock interval on a local day, in UTC minutes (right across a DST change)."""
-    return (to_minute(datetime.combine(day, starts, zone)), to_minute(datetime.combine(day, ends, zone)))
+def _minutes(column: Any) -> Any:
+    """A timestamp as whole minutes since the epoch, computed by the database."""
+    return cast(func.floor(extract("epoch", column) / 60), Integer)
 
 
 async def load_services(uow: UnitOfWork, service_ids: list[uuid.UUID]) -> list[ServiceSpec]:
@@ -118,93 +158,117 @@ async def load_services(uow: UnitOfWork, service_ids: list[uuid.UUID]) -> list[S
 
 
 async def load_calendar(uow: UnitOfWork, branch: Branch, first_day: date, last_day: date, *,
-                        ignore_booking: uuid.UUID | None = None) -> BranchCalendar:
-    """The calendar from ``first_day`` to ``last_day`` (local dates, inclusive). ``ignore_booking``'s items are
-    treated as free (used to reschedule a booking onto time it overlaps)."""
+                        ignore_booking: uuid.UUID | None = None,
+                        service_ids: Sequence[uuid.UUID] | None = None) -> BranchCalendar:
+    """The calendar from ``first_day`` to ``last_day`` (local dates, inclusive).
+
+    ``ignore_booking``'s items are treated as free (to reschedule a booking onto time it overlaps).
+    ``service_ids`` limits the staff loaded to those who can do at least one of the services.
+    Rows are read as plain tuples, not ORM objects: this runs on every availability question.
+    """
     zone = ZoneInfo(branch.timezone)
     days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
-    window_start = datetime.combine(first_day, time(0), zone)
-    window_end = datetime.combine(last_day + timedelta(days=1), time(0), zone)
+    clocks = {day: DayClock(day, zone) for day in days}
+    window_start = from_minute(clocks[first_day].midnight)
+    window_end = from_minute(DayClock(last_day + timedelta(days=1), zone).midnight)
     session = uow.session
     now = uow.clock.now()
 
     hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for row in await session.scalars(select(BranchHours).where(BranchHours.branch_id == branch.id)):
-        hours[row.weekday].append((row.opens_at, row.closes_at))
+    for weekday, opens, closes in await session.execute(select(
+            BranchHours.weekday, BranchHours.opens_at, BranchHours.closes_at).where(
+            BranchHours.branch_id == branch.id)):
+        hours[weekday].append((opens, closes))
     holidays = set(await session.scalars(select(BranchHoliday.day).where(
         BranchHoliday.branch_id == branch.id, BranchHoliday.day.between(first_day, last_day))))
-    opening = {day: normalise(_local_span(day, opens, closes, zone) for opens, closes in hours.get(day.weekday(), []))
+    opening = {day: normalise(clocks[day].span(opens, closes) for opens, closes in hours.get(day.weekday(), []))
                if day not in holidays else [] for day in days}
 
-    shifts = (await session.scalars(select(StaffShift).join(Staff, Staff.id == StaffShift.staff_id).where(
-        StaffShift.branch_id == branch.id, Staff.active.is_(True)))).all()
-    staff_ids = sorted({shift.staff_id for shift in shifts})
-    people = {person.id: person for person in await session.scalars(select(Staff).where(Staff.id.in_(staff_ids)))}
+    roster = select(StaffShift.staff_id, StaffShift.weekday, StaffShift.starts_at, StaffShift.ends_at, Staff.name,
+                    Staff.seniority).join(Staff, Staff.id == StaffShift.staff_id).where(
+        StaffShift.branch_id == branch.id, Staff.active.is_(True))
+    if service_ids is not None:
+        roster = roster.where(StaffShift.staff_id.in_(
+            select(StaffSkill.staff_id).where(StaffSkill.service_id.in_(list(service_ids)))))
+    shifts: dict[tuple[uuid.UUID, int], list[tuple[time, time]]] = defaultdict(list)
+    people: dict[uuid.UUID, tuple[str, int]] = {}
+    for staff_id, weekday, starts, ends, name, seniority in await session.execute(roster):
+        shifts[(staff_id, weekday)].append((starts, ends))
+        people[staff_id] = (name, seniority)
+    staff_ids = sorted(people)
     skills: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for skill in await session.scalars(select(StaffSkill).where(StaffSkill.staff_id.in_(staff_ids))):
-        skills[skill.staff_id].add(skill.service_id)
     breaks: dict[tuple[uuid.UUID, int], list[tuple[time, time]]] = defaultdict(list)
-    for pause in await session.scalars(select(StaffBreak).where(StaffBreak.staff_id.in_(staff_ids))):
-        breaks[(pause.staff_id, pause.weekday)].append((pause.starts_at, pause.ends_at))
     leave: dict[uuid.UUID, list[Span]] = defaultdict(list)
-    for absence in await session.scalars(select(StaffLeave).where(
-            StaffLeave.staff_id.in_(staff_ids), StaffLeave.starts_at < window_end,
-            StaffLeave.ends_at > window_start)):
-        leave[absence.staff_id].append((to_minute(absence.starts_at), to_minute(absence.ends_at)))
+    if staff_ids:
+        for staff_id, service_id in await session.execute(select(StaffSkill.staff_id, StaffSkill.service_id).where(
+                StaffSkill.staff_id.in_(staff_ids))):
+            skills[staff_id].add(service_id)
+        for staff_id, weekday, starts, ends in await session.execute(select(
+                StaffBreak.staff_id, StaffBreak.weekday, StaffBreak.starts_at, StaffBreak.ends_at).where(
+                StaffBreak.staff_id.in_(staff_ids))):
+            breaks[(staff_id, weekday)].append((starts, ends))
+        for staff_id, away_from, away_until in await session.execute(select(
+                StaffLeave.staff_id, StaffLeave.starts_at, StaffLeave.ends_at).where(
+                StaffLeave.staff_id.in_(staff_ids), StaffLeave.starts_at < window_end,
+                StaffLeave.ends_at > window_start)):
+            leave[staff_id].append((to_minute(away_from), to_minute(away_until)))
 
     # Items that keep these staff busy (at any branch) or use this branch's resources. A hold past its expiry
-    # keeps nothing: it is as good as gone even before anyone marks it expired.
+    # keeps nothing: it is as good as gone even before anyone marks it expired. The database folds the items
+    # into one row per stylist (and one per resource type) of minute arrays: thousands of rows would cost more
+    # in row handling than everything else here together.
     live = or_(Booking.status != "held", Booking.hold_expires_at > now)
     active = [status.value for status in ACTIVE_STATUSES]
-    items = (await session.execute(
-        select(BookingItem.staff_id, BookingItem.branch_id, BookingItem.service_id, BookingItem.starts_at,
-               BookingItem.ends_at, BookingItem.gap_starts_at, BookingItem.gap_ends_at, BookingItem.busy_until)
-        .join(Booking, Booking.id == BookingItem.booking_id)
-        .where(BookingItem.status.in_(active), live, BookingItem.starts_at < window_end,
-               BookingItem.ends_at > window_start - timedelta(hours=6),
-               or_(BookingItem.staff_id.in_(staff_ids), BookingItem.branch_id == branch.id),
-               *([Booking.id != ignore_booking] if ignore_booking else [])))).all()
+    item_filter = [BookingItem.status.in_(active), live, BookingItem.starts_at < window_end,
+                   BookingItem.ends_at > window_start - timedelta(hours=6),
+                   *([Booking.id != ignore_booking] if ignore_booking else [])]
+    start_min = _minutes(BookingItem.starts_at)
+    gap_start_min = _minutes(func.coalesce(BookingItem.gap_starts_at, BookingItem.starts_at))
+    gap_end_min = _minutes(func.coalesce(BookingItem.gap_ends_at, BookingItem.starts_at))
+    end_min = _minutes(func.coalesce(BookingItem.busy_until, BookingItem.ends_at))
     busy: dict[uuid.UUID, list[Span]] = defaultdict(list)
     booked: dict[tuple[uuid.UUID, date], int] = defaultdict(int)
-    service_ids = {item.service_id for item in items if item.branch_id == branch.id}
-    needs: dict[uuid.UUID, list[tuple[str, int]]] = defaultdict(list)
-    if service_ids:
-        for need in await session.scalars(select(ServiceResourceNeed).where(
-                ServiceResourceNeed.service_id.in_(service_ids))):
-            needs[need.service_id].append((need.resource_type, need.quantity))
-    uses: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for item in items:
-        start, end = to_minute(item.starts_at), to_minute(item.busy_until or item.ends_at)
-        if item.gap_starts_at is not None and item.gap_ends_at is not None:
-            busy[item.staff_id] += [(start, to_minute(item.gap_starts_at)), (to_minute(item.gap_ends_at), end)]
-        else:
-            busy[item.staff_id].append((start, end))
-        booked[(item.staff_id, item.starts_at.astimezone(zone).date())] += 1
-        if item.branch_id == branch.id:
-            for resource_type, quantity in needs[item.service_id]:
-                uses[resource_type].append((start, end, quantity))
+    midnights = [(clocks[day].midnight, day) for day in days]
+    if staff_ids:
+        per_staff = await session.execute(
+            select(BookingItem.staff_id, func.array_agg(start_min), func.array_agg(gap_start_min),
+                   func.array_agg(gap_end_min), func.array_agg(end_min))
+            .join(Booking, Booking.id == BookingItem.booking_id)
+            .where(BookingItem.staff_id.in_(staff_ids), *item_filter).group_by(BookingItem.staff_id))
+        for staff_id, item_starts, item_gap_starts, item_gap_ends, item_ends in per_staff:
+            spans = busy[staff_id]
+            for start, gap_start, gap_end, end in zip(item_starts, item_gap_starts, item_gap_ends, item_ends,
+                                                      strict=True):
+                # With no gap both gap columns equal the start: the first span is empty, the second whole.
+                spans += ((start, gap_start), (gap_end, end))
+                index = bisect_right(midnights, (start, date.max)) - 1
+                if index >= 0:
+                    booked[(staff_id, midnights[index][1])] += 1
+    per_resource = await session.execute(
+        select(ServiceResourceNeed.resource_type, func.array_agg(start_min), func.array_agg(end_min),
+               func.array_agg(ServiceResourceNeed.quantity))
+        .select_from(BookingItem).join(Booking, Booking.id == BookingItem.booking_id)
+        .join(ServiceResourceNeed, ServiceResourceNeed.service_id == BookingItem.service_id)
+        .where(BookingItem.branch_id == branch.id, *item_filter).group_by(ServiceResourceNeed.resource_type))
+    usage = {resource_type: Usage(zip(use_starts, use_ends, quantities, strict=True))
+             for resource_type, use_starts, use_ends, quantities in per_resource}
 
     free: dict[tuple[uuid.UUID, date], FreeTime] = {}
-    shifts_by_staff: dict[tuple[uuid.UUID, int], list[tuple[time, time]]] = defaultdict(list)
-    for shift in shifts:
-        shifts_by_staff[(shift.staff_id, shift.weekday)].append((shift.starts_at, shift.ends_at))
     for staff_id in staff_ids:
         blocked = normalise(busy[staff_id] + leave[staff_id])
         for day in days:
-            working = normalise(_local_span(day, s, e, zone) for s, e in shifts_by_staff.get((staff_id, day.weekday()),
-                                                                                               []))
+            clock = clocks[day]
+            working = normalise(clock.span(s, e) for s, e in shifts.get((staff_id, day.weekday()), []))
             working = intersect(working, opening[day])
-            pauses = normalise(_local_span(day, s, e, zone) for s, e in breaks.get((staff_id, day.weekday()), []))
-            free[(staff_id, day)] = FreeTime(subtract(subtract(working, pauses), blocked))
+            if working:
+                pauses = normalise(clock.span(s, e) for s, e in breaks.get((staff_id, day.weekday()), []))
+                working = subtract(subtract(working, pauses), blocked)
+            free[(staff_id, day)] = FreeTime(working)
 
-    capacity = {resource.resource_type: resource.quantity for resource in await session.scalars(
-        select(Resource).where(Resource.branch_id == branch.id))}
+    capacity = {resource_type: quantity for resource_type, quantity in await session.execute(
+        select(Resource.resource_type, Resource.quantity).where(Resource.branch_id == branch.id))}
     return BranchCalendar(
-        branch=branch, zone=zone, days=days, opening=opening,
-        staff={staff_id: StaffInfo(staff_id, people[staff_id].name, people[staff_id].seniority,
-                                   frozenset(skills[staff_id])) for staff_id in staff_ids},
-        free=free, booked=dict(booked), capacity=capacity,
-        usage={resource_type: Usage(spans) for resource_type, spans in uses.items()})
-
-
-__all__ = ["BranchCalendar", "ServiceSpec", "StaffInfo", "load_calendar", "load_services"]
+        branch=branch, zone=zone, days=days, clocks=clocks, opening=opening,
+        staff={staff_id: StaffInfo(staff_id, people[staff_id][0], people[staff_id][1], frozenset(skills[staff_id]))
+               for staff_id in staff_ids},
+        free=free, booked=dict(booked), capacity=capacity, usage=usage)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import FixedClock
-from domain.errors import InvalidInput, SlotUnavailable
+from domain.errors import InvalidInput, NotFound, SlotUnavailable
 from domain.scheduling.availability import Plan
 from domain.scheduling.bookings import BookingRequest, availability, book
 from domain.scheduling.intervals import from_minute
@@ -78,7 +78,8 @@ async def test_only_skilled_staff_are_offered(uow_for: UowFor) -> None:
     s = await studio(uow_for)
     plans = await slots(uow_for, s, [s.manicure])
     assert {item.staff_id for plan in plans for item in plan.items} == {s.meera.id}
-    assert await slots(uow_for, s, [s.manicure], staff_id=s.asha.id) == []
+    with pytest.raises(NotFound, match="does not do these services"):
+        await slots(uow_for, s, [s.manicure], staff_id=s.asha.id)
 
 
 async def test_colour_processing_gap_frees_the_stylist(uow_for: UowFor) -> None:

@@ -56,7 +56,8 @@ async def test_a_taken_slot_comes_back_to_the_model_with_alternatives_it_can_off
                                             "staff_id": str(salon.asha.id)}))
     assert answer["error"] == "slot_unavailable" and answer["message"] == "That time is taken."
     local_times = [option["local_time"] for option in answer["alternatives"]]
-    assert local_times[:4] == ["Fri 27 Nov 2026 10:30", "Fri 27 Nov 2026 10:15", "Fri 27 Nov 2026 11:30", "Fri 27 Nov 2026 11:45"]
+    assert local_times[:4] == ["Fri 27 Nov 2026 10:30", "Fri 27 Nov 2026 10:15", "Fri 27 Nov 2026 11:30",
+                               "Fri 27 Nov 2026 11:45"]
     assert any(option["kind"] == "other_staff" and option["staff"] == ["Vikram"] for option in answer["alternatives"])
 
 
