@@ -47,7 +47,8 @@ def make_owner_engine(url: str) -> AsyncEngine:
 
 def make_app_engine(url: str, *, app_role: str, pool_size: int = 10) -> AsyncEngine:
     """Connections for serving: each one assumes ``app_role`` (no BYPASSRLS) as it opens."""
-    connect_args: dict[str, Any] = {"server_settings": {"role": app_role, "application_name": "cazo"}}
+    connect_args: dict[str, Any] = {"server_settings": {"role": app_role, "application_name": "cazo",
+                                                        "plan_cache_mode": "force_custom_plan"}}
     return create_async_engine(asyncpg_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
                                pool_recycle=1800, connect_args=connect_args)
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, extract, func, or_, select
+from sqlalchemy import Integer, cast, func, literal_column, or_, select
 
 from domain.errors import NotFound
 from domain.models import (
@@ -140,8 +140,9 @@ class BranchCalendar:
 
 
 def _minutes(column: Any) -> Any:
-    """A timestamp as whole minutes since the epoch, computed by the database."""
-    return cast(func.floor(extract("epoch", column) / 60), Integer)
+    """A timestamp as whole minutes since the epoch, computed by the database. date_part (double precision),
+    not extract (numeric): over thousands of rows the numeric arithmetic costs milliseconds."""
+    return cast(func.floor(func.date_part(literal_column("'epoch'"), column) / 60), Integer)
 
 
 async def load_services(uow: UnitOfWork, service_ids: list[uuid.UUID]) -> list[ServiceSpec]:
@@ -256,13 +257,17 @@ async def load_calendar(uow: UnitOfWork, branch: Branch, first_day: date, last_d
     free: dict[tuple[uuid.UUID, date], FreeTime] = {}
     for staff_id in staff_ids:
         blocked = normalise(busy[staff_id] + leave[staff_id])
+        blocked_starts = [span[0] for span in blocked]
         for day in days:
             clock = clocks[day]
             working = normalise(clock.span(s, e) for s, e in shifts.get((staff_id, day.weekday()), []))
             working = intersect(working, opening[day])
             if working:
                 pauses = normalise(clock.span(s, e) for s, e in breaks.get((staff_id, day.weekday()), []))
-                working = subtract(subtract(working, pauses), blocked)
+                # Only the busy spans that can touch this day's working time (the list covers the whole range).
+                low = max(bisect_right(blocked_starts, working[0][0]) - 1, 0)
+                high = bisect_right(blocked_starts, working[-1][1])
+                working = subtract(subtract(working, pauses), blocked[low:high])
             free[(staff_id, day)] = FreeTime(working)
 
     capacity = {resource_type: quantity for resource_type, quantity in await session.execute(
