@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from domain.errors import InvalidInput, NotFound, PolicyViolation, SlotUnavailable
-from domain.models import Booking, BookingItem, BookingStatus, Branch, Customer, Service
+from domain.models import Booking, BookingItem, BookingStatus, Branch, Customer
 from domain.models.bookings import BOOKING_SOURCES
 from domain.scheduling.availability import Plan, alternatives, bookable_window, find_slots, plan_at
 from domain.scheduling.calendar import BranchCalendar, ServiceSpec, load_calendar, load_services
@@ -378,7 +378,3 @@ async def customer_bookings(customer_id: uuid.UUID, uow: UnitOfWork, *,
                                             and b.hold_expires_at <= uow.clock.now())] if upcoming_only else bookings
     return sorted(bookings, key=_start)
 
-
-async def service_names(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-    rows = await uow.session.execute(select(Service.id, Service.name).where(Service.id.in_(list(ids))))
-    return {row.id: row.name for row in rows}
