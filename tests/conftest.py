@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,12 +66,18 @@ async def make_database(server_url: str) -> AsyncIterator[Callable[[], Awaitable
         return with_database(server_url, name)
 
     yield create
-    connection = await asyncpg.connect(_plain(server_url))
-    try:
-        for name in created:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    # Each drop on its own connection, and a failed drop is a warning, not an error: on the throw-away embedded
+    # server everything is deleted with its folder anyway, and a leftover database on an external server is
+    # named cazo_test_* and harmless.
+    for name in created:
+        try:
+            connection = await asyncpg.connect(_plain(server_url))
+            try:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await connection.close()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            warnings.warn(f"could not drop test database {name}: {exc!r}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Understanding messages: normalisation, rules, routers, slot extraction."""
