@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from agents.slots.numbers import Normalised, normalise
+from agents.slots.numbers import Normalised, normalise, spellings
 
 DateKind = Literal["relative", "weekday", "day_of_month", "month_day", "numeric", "iso"]
 
@@ -38,8 +38,7 @@ class DateSlot:
     ambiguous: bool = False
 
 
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
+_MONTHS: dict[str, int] = spellings(
     (
         "jan january janvari",
         "feb february febuary feburary farvari",
@@ -55,12 +54,11 @@ for _number, _names in enumerate(
         "dec december disambar",
     ),
     start=1,
-):
-    _MONTHS.update(dict.fromkeys(_names.split(), _number))
+)
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?![a-z])"
 
-_WEEKDAYS: dict[str, int] = {}
-for _number, _names in enumerate(
+# Each spelling is a regular expression here; spellings() only splits them on spaces.
+_WEEKDAYS: dict[str, int] = spellings(
     (
         r"monday mon som[vw]aa?r",
         r"tuesday tues tue mangal[vw]aa?r",
@@ -72,8 +70,7 @@ for _number, _names in enumerate(
         r"sunday (?<!the\s)sun(?!\s*(?:tan|burn|screen|block|protection|damage|light|rays?)\b)"  # not the sun
         r" ravi[vw]aa?r it[vw]aa?r itwaar et[vw]aa?r",
     )
-):
-    _WEEKDAYS.update(dict.fromkeys(_names.split(), _number))
+)
 _WEEKDAY_PATTERNS = [(re.compile(pattern + r"\Z"), number) for pattern, number in _WEEKDAYS.items()]
 _WEEKDAY = r"(?P<weekday>" + "|".join(_WEEKDAYS) + r")(?![a-z])"
 

@@ -45,8 +45,13 @@ _HINDI_WORD = re.compile(f"(?<!{_NOT_IN_A_WORD})(?:{_HINDI_ALTERNATIVES})(?!{_NO
 
 # Number words, in Hinglish and English spellings. "do", "sat", "one" are ordinary words too, so a number word becomes
 # a digit only next to a word that makes it a count of hours or days (see _NEXT and _PREVIOUS).
-NUMBER_WORDS: dict[str, int] = {}
-for _value, _spellings in enumerate(
+def spellings(groups: tuple[str, ...], start: int = 0) -> dict[str, int]:
+    """``("jan january", "feb february")`` -> ``{"jan": 0, "january": 0, "feb": 1, ...}``: the n-th group's
+    space-separated spellings all map to ``start + n``."""
+    return {spelling: number for number, group in enumerate(groups, start) for spelling in group.split()}
+
+
+NUMBER_WORDS: dict[str, int] = spellings(
     (
         "ek aik one",
         "do doh two",
@@ -62,8 +67,7 @@ for _value, _spellings in enumerate(
         "barah bara baarah baara twelve",
     ),
     start=1,
-):
-    NUMBER_WORDS.update(dict.fromkeys(_spellings.split(), _value))
+)
 
 PART_OF_DAY = (
     r"(?<!good )(?<!gud )(?:subah|subha|subh|suba|subeh|savere|sawere|savera|morning|mrng|morng|morn"
