@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -45,8 +46,8 @@ class TenantOwned:
         return mapped_column(UUID(as_uuid=True), ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
 
 
-def sql_in(values: type[StrEnum]) -> str:
-    """The SQL list ``('a', 'b')`` of an enum's values, for CHECK constraints."""
+def sql_in(values: Iterable[StrEnum]) -> str:
+    """The SQL list ``('a', 'b')`` of enum values (a whole enum, or some of its members), for constraints."""
     return "(" + ", ".join(f"'{value.value}'" for value in values) + ")"
 
 

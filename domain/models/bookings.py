@@ -41,14 +41,14 @@ class BookingStatus(StrEnum):
 
 # Statuses in which an item occupies its staff member's time.
 ACTIVE_STATUSES = (BookingStatus.HELD, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
-ACTIVE_SQL = "(" + ", ".join(f"'{status.value}'" for status in ACTIVE_STATUSES) + ")"
+ACTIVE_SQL = sql_in(ACTIVE_STATUSES)
 
 # The time a staff member works on an item: start to gap, then gap end to the end of the buffer.
 STAFF_BUSY_SQL = ("tstzmultirange(tstzrange(starts_at, coalesce(gap_starts_at, starts_at), '[)'), "
                   "tstzrange(coalesce(gap_ends_at, starts_at), coalesce(busy_until, ends_at), '[)'))")
 
 BOOKING_SOURCES = (Channel.WHATSAPP, Channel.CONSOLE, Channel.WIDGET, Channel.WALK_IN)
-SOURCES_SQL = "(" + ", ".join(f"'{source.value}'" for source in BOOKING_SOURCES) + ")"
+SOURCES_SQL = sql_in(BOOKING_SOURCES)
 
 
 class Booking(HasId, TenantOwned, Timestamps, Base):
