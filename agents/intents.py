@@ -44,3 +44,8 @@ class Understanding:
     language: Language
     slots: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+    # False when no tier was sure enough (L2 below the threshold and no L3, or L3 unreachable): the intent is then
+    # only the best guess, and the conversation must ask again or hand over rather than act on it.
+    settled: bool = True
+    # Input guard marks ("prompt_injection", "data_exfiltration", "abuse"); the tiers saw the sanitised text.
+    flags: tuple[str, ...] = ()

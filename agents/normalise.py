@@ -3,8 +3,8 @@
 Pure functions, no I/O. The steps, in order: Unicode NFKC; zero-width characters removed; emoji taken out of the
 text and kept as a hint (👍 is a yes); Devanagari digits read as ASCII digits; lower case; whitespace collapsed;
 letters typed three or more times squeezed ("yesss" -> "yes", "goood" -> "good"); common Hinglish spellings made
-one ("bje" -> "baje", "nhi" -> "nahi"). Devanagari words are kept as typed; `romanise` gives a romanised view of a
-fixed vocabulary for matching. The language ("en", "hi", "hinglish") is kept so the reply can answer in kind.
+one ("bje" -> "baje", "nhi" -> "nahi"). Devanagari words are kept as typed; `romanise` gives a romanised view for
+matching. The language ("en", "hi", "hinglish") is kept so the reply can answer in kind.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from agents.intents import Language
+from agents.transliterate import transliterate
 
 # Zero-width space, non-joiner, joiner, word joiner, BOM, soft hyphen, and the variation selectors around emoji.
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\ufe0e\ufe0f]")
@@ -128,6 +129,16 @@ _DEVANAGARI_VOCAB: dict[str, str] = {
     "बिलकुल": "bilkul", "हेलो": "hello", "हैलो": "hello", "हाय": "hi", "सुप्रभात": "good morning",
     "मैसेज": "message", "मेसेज": "message", "कितने": "kitne", "कितना": "kitna", "यूपीआई": "upi",
     "पेमेंट": "payment", "टाइम": "time", "टाइमिंग": "timing", "ओके": "ok", "हो": "ho", "गया": "gaya",
+    # Salon words customers type in Devanagari, so services and staff match in any script.
+    "हेयरकट": "haircut", "हेयर": "hair", "कट": "cut", "कटिंग": "cutting", "स्पा": "spa", "फेशियल": "facial",
+    "फेसियल": "facial", "क्लीनअप": "cleanup", "मैनीक्योर": "manicure", "पेडीक्योर": "pedicure",
+    "वैक्सिंग": "waxing", "वैक्स": "wax", "थ्रेडिंग": "threading", "आइब्रो": "eyebrow", "आईब्रो": "eyebrow",
+    "दाढ़ी": "dadhi", "दाढी": "dadhi", "बियर्ड": "beard", "ट्रिम": "trim", "शेव": "shave", "मेकअप": "makeup",
+    "केराटिन": "keratin", "कलर": "colour", "रंग": "rang", "हाइलाइट्स": "highlights", "मसाज": "massage",
+    "चंपी": "champi", "ब्लो": "blow", "ड्राई": "dry", "स्मूदनिंग": "smoothening", "नेल": "nail",
+    "राहुल": "rahul", "पूजा": "pooja", "इमरान": "imran", "अनन्या": "ananya", "नेहा": "neha", "स्नेहा": "sneha",
+    "सैलून": "salon", "अपॉइंटमेंट": "appointment", "बुकिंग": "booking", "स्लॉट": "slot", "ऑफर": "offer",
+    "डिस्काउंट": "discount", "कूपन": "coupon", "कोड": "code", "प्राइस": "price", "रेट": "rate",
 }
 _DEVANAGARI_VOCAB = {unicodedata.normalize("NFKC", k): v for k, v in _DEVANAGARI_VOCAB.items()}
 _DEVANAGARI_WORDS = re.compile(
@@ -195,7 +206,9 @@ def detect_language(text: str) -> Language:
 
 
 def romanise(text: str) -> str:
-    """The known Devanagari words of already normalised text, in their romanised spelling; other text unchanged."""
+    """Already normalised text with its Devanagari in Latin letters: known words in their usual romanised spelling
+    ("कल" -> "kal"), other words by rule (``agents.transliterate``); Latin text unchanged."""
     if not _DEVANAGARI_LETTER.search(text):
         return text
-    return _DANDA.sub(".", _DEVANAGARI_WORDS.sub(lambda m: _DEVANAGARI_VOCAB[m.group(0)], text))
+    known = _DEVANAGARI_WORDS.sub(lambda m: _DEVANAGARI_VOCAB[m.group(0)], text)
+    return transliterate(_DANDA.sub(".", known))

@@ -21,7 +21,8 @@ Rules only claim a message they are sure of; anything else (None) goes up to the
 4. A number or ordinal while a numbered menu is pending ("2" -> the second entry).
 5. A greeting that is the whole message ("hi, I want a haircut tomorrow" is not).
 6. Thanks alone.
-7. Exact FAQ keywords (hours, location, parking, payment methods) -> faq with ``slots["topic"]``.
+7. Exact FAQ keywords (hours, location, parking) -> faq with ``slots["topic"]``; payment-method keywords ("upi",
+   "gpay", "payment options") -> pay with ``slots["topic"] = "payment"`` (how to pay is a payment question).
 """
 
 from __future__ import annotations
@@ -248,7 +249,8 @@ def match_rules(
         return _l1(Intent.thanks, language, "thanks only")
     for topic, pattern in _FAQ_TOPICS:
         if pattern.fullmatch(text):
-            return _l1(Intent.faq, language, f"faq keyword: {topic}", topic=topic)
+            intent = Intent.pay if topic == "payment" else Intent.faq
+            return _l1(intent, language, f"{intent.value} keyword: {topic}", topic=topic)
     return None
 
 

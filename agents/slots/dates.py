@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from agents.slots.change import choose
 from agents.slots.numbers import Normalised, normalise, spellings
 
 DateKind = Literal["relative", "weekday", "day_of_month", "month_day", "numeric", "iso"]
@@ -251,7 +252,9 @@ _RULES: list[_Rule] = [
 ]
 
 
-_REFUSED_AFTER = re.compile(r"\s*(?:ko\s+)?(?:nahi|nahin|nhi|nai|not|mat)(?![a-z])")
+# "kal nahi, parso" rules kal out; "aaj nahi aa paungi" says something about today (the customer cannot come).
+_REFUSED_AFTER = re.compile(r"\s*(?:ko\s+)?(?:nahi|nahin|nhi|nai|not|mat)(?![a-z])"
+                            r"(?!\s+(?:aa|ho|ja|pahunch|mil|reh|ruk|kar|pau|paa|paye|sak)[a-z]*(?![a-z]))")
 _REFUSED_BEFORE = re.compile(r"(?<![a-z])not\s+\Z")
 
 
@@ -271,5 +274,6 @@ def extract_date(text: str, now: datetime, zone: ZoneInfo) -> DateSlot | None:
     if now.tzinfo is None:
         raise ValueError("extract_date needs a timezone-aware now")
     today = now.astimezone(zone).date()
-    found = sorted(_candidates(normalise(text), today), key=lambda item: (item[0], -item[1]))
-    return found[0][2] if found else None
+    norm = normalise(text)
+    found = sorted(_candidates(norm, today), key=lambda item: (item[0], -item[1]))
+    return choose(norm.text, found)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Literal
 
+from agents.slots.change import choose, is_change
 from agents.slots.numbers import PART_OF_DAY, Normalised, normalise
 
 Period = Literal["morning", "afternoon", "evening", "night"]
@@ -42,13 +43,18 @@ _POD = r"(?<![a-z])(?P<pod>" + PART_OF_DAY + r")"
 _MER = r"(?P<mer>[ap])\.?\s?m\.?(?![a-z])"
 _BAJE = r"(?:baje|bje|bajey|bajay|baji|bjy|bajkar|bajke|baj(?:\s*ke)?|o'?\s?clock|oclock)(?![a-z])"
 _HOUR = r"(?<![\d:/.,-])(?P<h>\d{1,2})"
-_RANGE = r"(?:\s*(?:-|to|or|ya|se)\s*\d{1,2})?"
+_RANGE = r"(?:\s*(?:-|to|or|ya|se|till|until)\s*(?P<h2>\d{1,2}))?"
 _NOT_A_COUNT = (
     r"(?!\s*(?:log|logo|logon|people|persons?|pax|ppl|members?|ladies|gents|bande|kids?|rs|rupees?|rupaye|rupay"
     r"|rupaiye|inr|/-|%|k|kg|din|dino|dinon|days?|weeks?|hafte|months?|mahine|saal|years?|yrs?|ghante|ghanta|hours?"
     r"|hrs?|minutes?|mins?|st|nd|rd|th|t[a]a?r[ie]e?kh?|date|baar|times?|services?|items?|sau|hazaa?r|lakh)(?![a-z]))"
 )
 _BARE_END = r"(?![\d:./]|\s*(?:" + _MER + "|" + _BAJE + r"|-\s*\d|noon|midday|midnight))" + _NOT_A_COUNT
+
+_DAY_WORD = (
+    r"(?<![a-z])(?:kal|aaj|parso|tomorrow|today|tonight|tmrw|(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)"
+    r"(?:day)?|(?:som|mangal|budh|guru|shukra|shani|ravi|it)(?:v|w)aa?r)"
+)
 
 _RULES: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern)
@@ -72,7 +78,12 @@ _RULES: tuple[re.Pattern[str], ...] = tuple(
         + _MER
         + "))?",
         r"(?<![a-z\d])(?:12\s*(?:o'?\s?clock\s*|baje\s*)?)?(?P<word>noon|midday|mid-day|midnight)(?![a-z])",
-        r"(?<![a-z])(?:at|@|around|arnd|abt|about|approx|approximately)\s*" + _HOUR + _BARE_END,
+        r"(?<![a-z])(?:at|@|around|arnd|abt|about|approx|approximately|time|timing|samay)\s*(?:(?:is|hai|:|-)\s*)?"
+        + _HOUR + _BARE_END,
+        # A bare hour right after a day: "kal 5", "tomorrow 11", "friday ko 4".
+        _DAY_WORD + r"\s+(?:(?:ko|at|around|@)\s*)?" + _HOUR + _BARE_END,
+        # A bare pair: "from 5 to 7", "4 se 5" (the second hour is the new time when the message moves a booking).
+        r"(?<![a-z\d:./-])(?:from\s+)?" + _HOUR + r"\s*(?:to|till|until|se|-)\s*(?P<h2>\d{1,2})" + _BARE_END,
         _POD + r"\s+(?:(?:ko|ke|at|around|about|abt|lagbhag|approx)\s+){0,2}" + _HOUR + _BARE_END,
         _HOUR + r"(?![\d:./])\s+(?:(?:ko|in\s+the|at|ke)\s+)?" + _POD,
     )
@@ -132,7 +143,7 @@ def _hour_and_minute(match: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _reading(
-    norm: Normalised, match: re.Match[str], opening: tuple[time, time] | None
+    norm: Normalised, match: re.Match[str], opening: tuple[time, time] | None, second: bool = False
 ) -> tuple[int, int, TimeSlot] | None:
     start, end = match.span()
     groups = match.groupdict()
@@ -143,6 +154,8 @@ def _reading(
     if groups.get("sep") == "." and (int(match.group("m")) % 5 or _MONEY_BEFORE.search(text[:start])):
         return None  # "5.30" is half past five; "13.12" and "rs 5.50" are not times
     hour_minute = _hour_and_minute(match)
+    if second and groups.get("h2") and groups.get("sep") is None and "-" not in match.group():
+        hour_minute = (int(groups["h2"]), 0)  # "from 5 to 7" moving a booking: 7 is the new time
     if hour_minute is None:
         return None
     pod = groups.get("pod")
@@ -162,11 +175,12 @@ def _reading(
 def extract_time(text: str, *, opening: tuple[time, time] | None = None) -> TimeSlot | None:
     """The time of day a message asks for, read inside the salon's ``opening`` hours; None when it names none."""
     norm = normalise(text)
+    second = is_change(norm.text)
     found = [
         reading
         for pattern in _RULES
         for match in pattern.finditer(norm.text)
-        if (reading := _reading(norm, match, opening)) is not None
+        if (reading := _reading(norm, match, opening, second)) is not None
     ]
     found.sort(key=lambda item: (item[0], -item[1]))
-    return found[0][2] if found else None
+    return choose(norm.text, found)

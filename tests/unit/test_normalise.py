@@ -172,8 +172,9 @@ def test_a_fixed_devanagari_vocabulary_can_be_romanised(devanagari: str, roman: 
     assert romanise(normalise(devanagari).text) == roman
 
 
-def test_unknown_devanagari_words_stay_as_they_are_when_romanised() -> None:
-    assert romanise("कलम") == "कलम"
+def test_unknown_devanagari_words_are_transliterated_when_romanised() -> None:
+    assert romanise("कलम") == "kalam"
+    assert romanise("सर्विस बहुत खराब थी") == "sarvis bahut kharaab thi"
 
 
 def test_squeeze_leaves_words_without_long_runs_alone() -> None:

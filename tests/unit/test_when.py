@@ -413,3 +413,64 @@ def test_the_leftmost_date_wins_when_a_message_names_two() -> None:
 )
 def test_number_words_become_digits_only_where_they_count_hours_or_days(text: str, normal: str) -> None:
     assert normalise_numbers(text) == normal
+
+
+# ---- a message that moves a booking names the old slot and the new one ---------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("please shift my haircut from 5 to 7", time(19)),
+        ("mera slot 4 se 5 kar do please", time(17)),
+        ("dedh baje ki jagah dhai baje kar do", time(14, 30)),
+        ("move it to 6pm from 5pm", time(18)),
+        ("can I come at 7 instead of 5", time(19)),
+        ("reschedule my 11am to 3pm", time(15)),
+        ("5 baje wala appointment 6 baje kar do", time(18)),
+    ],
+)
+def test_when_a_booking_is_moved_the_new_time_is_read(text: str, expected: time) -> None:
+    found = extract_time(text, opening=OPENING)
+    assert found is not None and found.value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("free from 5 to 7?", time(17)),
+        ("kal 5 se 7 ke beech koi slot", time(17)),
+        ("reschedule to a 5-6 pm slot", time(17)),
+    ],
+)
+def test_a_range_without_a_change_word_starts_at_its_first_hour(text: str, expected: time) -> None:
+    found = extract_time(text, opening=OPENING)
+    assert found is not None and found.value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kal wali booking parso kar sakte ho?", date(2026, 11, 27)),
+        ("move my friday appointment to saturday", date(2026, 11, 28)),
+        ("aaj nahi aa paungi, cancel kar do", date(2026, 11, 25)),
+        ("kal nahi parso 5 baje", date(2026, 11, 27)),
+    ],
+)
+def test_the_day_a_customer_moves_to_or_cannot_come_on_is_read(text: str, expected: date) -> None:
+    found = extract_date(text, NOW, IST)
+    assert found is not None and found.value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("kal 11 cutting", time(11)), ("tomorrow 5 haircut", time(17)), ("friday ko 4", time(16)),
+     ("parso haircut, time 4", time(16)), ("timing 6 rakhna", time(18))],
+)
+def test_a_bare_hour_after_a_day_or_the_word_time_is_a_time(text: str, expected: time) -> None:
+    found = extract_time(text, opening=OPENING)
+    assert found is not None and found.value == expected
+
+
+@pytest.mark.parametrize("text", ["kal 2 log aayenge", "sunday 3 people", "aaj 500 ka bill", "kal 13th"])
+def test_a_count_after_a_day_is_not_a_time(text: str) -> None:
+    assert extract_time(text, opening=OPENING) is None

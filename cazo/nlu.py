@@ -1,0 +1,131 @@
+"""Wiring for message understanding: the pipeline from settings, and each salon's context (catalog, hours, zone).
+
+Used by ``cazo nlu`` and, later, by the conversation graph. Which L2 router runs is ``ROUTER_BACKEND``
+(``embedding`` on a CPU, ``llm`` for a vLLM server), its threshold ``ROUTER_THRESHOLD``; L3 exists only when
+``OPENAI_API_KEY`` is set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from agents.intents import Understanding
+from agents.routers.base import Router
+from agents.slots.catalog import CatalogIndex
+from agents.understand import DEFAULT_ZONE, Guard, TurnContext, Understander
+from cazo.settings import Settings
+from domain.hours import Interval, weekday_number
+
+RouterChoice = Literal["embedding", "llm", "rules"]
+DEMO_SLUG = "glow-studio"
+
+
+@dataclass(frozen=True)
+class SalonContext:
+    """What understanding needs to know about one salon: its catalog index, its main branch's zone and hours."""
+
+    slug: str
+    catalog: CatalogIndex
+    zone: ZoneInfo
+    hours: Mapping[int, tuple[time, time]] = field(default_factory=dict)
+
+    def turn(self, now: datetime, **pending: Any) -> TurnContext:
+        return TurnContext(now=now, zone=self.zone, hours=self.hours, catalog=self.catalog, **pending)
+
+
+def _demo_id(name: str) -> str:
+    return "demo:" + re.sub(r"[^a-z0-9]+", "-", name.lower().replace("'", "")).strip("-")
+
+
+def demo_salon_context() -> SalonContext:
+    """The built-in demo salon (Glow Studio, Bandra), with no database: ids are ``demo:<name>``, not row ids."""
+    from domain.seeding.demo_data import BRANCHES, SERVICES, STAFF
+
+    branch = BRANCHES[0]
+    catalog = CatalogIndex(tuple((_demo_id(s.name), s.name, s.aliases) for s in SERVICES),
+                           tuple((_demo_id(s.name), s.name) for s in STAFF))
+    spans = {weekday_number(day): Interval.parse(text) for day, text in branch.hours.items()}
+    hours = {day: (span.starts, span.ends) for day, span in spans.items()}
+    return SalonContext(DEMO_SLUG + " (built-in, no database)", catalog, ZoneInfo(branch.timezone), hours)
+
+
+def salon_context_from_snapshot(snapshot: Any, branch_slug: str | None = None) -> SalonContext:
+    """A salon context from ``domain.services.snapshot.SalonSnapshot`` (its first branch unless one is named)."""
+    branches = snapshot.branches
+    branch = next((b for b in branches if b.slug == branch_slug), branches[0] if branches else None)
+    catalog = CatalogIndex(snapshot.services, snapshot.staff)
+    if branch is None:
+        return SalonContext(snapshot.slug, catalog, DEFAULT_ZONE, {})
+    return SalonContext(snapshot.slug, catalog, ZoneInfo(branch.timezone), dict(branch.hours))
+
+
+def make_guard() -> Guard:
+    from agents.guards import InputGuard
+
+    return InputGuard()
+
+
+def make_router(settings: Settings, choice: RouterChoice | None = None) -> Router | None:
+    """The L2 router the settings (or ``choice``) ask for; None for rules only."""
+    backend = choice or settings.router_backend
+    if backend == "rules":
+        return None
+    if backend == "llm":
+        if not settings.vllm_base_url:
+            raise ValueError("ROUTER_BACKEND=llm needs VLLM_BASE_URL (the vLLM server's /v1 URL)")
+        from agents.routers.llm import ChatModelRouter
+        from serving.openai_compat import ChatEndpoint, make_async_client
+
+        key = settings.vllm_api_key.get_secret_value() if settings.vllm_api_key else None
+        endpoint = ChatEndpoint(settings.vllm_base_url, settings.vllm_model, key, timeout_s=settings.vllm_timeout_s)
+        return ChatModelRouter(make_async_client(endpoint), settings.vllm_model, name="llm")
+    from agents.routers.embedding import EmbeddingRouter
+    from prompts.exemplars import load_exemplars
+    from serving.embeddings import Embedder
+
+    return EmbeddingRouter(Embedder(settings.embedding_model), load_exemplars(),
+                           cache_dir=settings.data_dir / "cache")
+
+
+def make_escalation(settings: Settings) -> Router | None:
+    """L3: the large model, when an OpenAI key is configured (any OpenAI-compatible base URL); otherwise None."""
+    if settings.openai_api_key is None:
+        return None
+    from agents.routers.llm import ChatModelRouter
+    from serving.openai_compat import ChatEndpoint, make_async_client
+
+    endpoint = ChatEndpoint(settings.openai_base_url, settings.openai_model,
+                            settings.openai_api_key.get_secret_value(), timeout_s=settings.openai_timeout_s,
+                            organization=settings.openai_org_id)
+    return ChatModelRouter(make_async_client(endpoint), settings.openai_model, name="l3")
+
+
+def make_understander(settings: Settings, *, router: RouterChoice | None = None,
+                      threshold: float | None = None) -> Understander:
+    return Understander(router=make_router(settings, router), escalation=make_escalation(settings),
+                        guard=make_guard(),
+                        threshold=settings.router_threshold if threshold is None else threshold)
+
+
+def result_object(found: Understanding, latency_ms: float) -> dict[str, Any]:
+    """The stable JSON shape of one understood message (``cazo nlu --json`` and ``--batch``)."""
+    slots = dict(found.slots)
+    core = {key: slots.pop(key, None) for key in ("date", "time", "services", "staff", "coupon")}
+    core["services"] = core["services"] or []
+    core.update(slots)
+    return {
+        "intent": found.intent.value,
+        "confidence": round(found.confidence, 4),
+        "tier": found.tier,
+        "language": found.language,
+        "settled": found.settled,
+        "slots": core,
+        "flags": list(found.flags),
+        "reason": found.reason,
+        "latency_ms": round(latency_ms, 3),
+    }
