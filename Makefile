@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint typecheck pytest db-start db-stop db-status seed clean
+.PHONY: run test install lint typecheck pytest db-start db-stop db-status seed router clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Cazo needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -42,6 +42,10 @@ db-status: $(STAMP)
 
 seed: $(STAMP)
 	$(BIN)/cazo seed demo
+
+# Retrain the embedding router after changing prompts/intents/*.jsonl, and commit the weights it writes.
+router: $(STAMP)
+	$(BIN)/python -m agents.routers.train
 
 clean:
 	-$(BIN)/cazo db stop

@@ -397,6 +397,13 @@ def nlu(
         raise _fail("Give either a message or --batch FILE (or - for standard input).", 2)
     if router not in (None, "embedding", "llm", "rules"):
         raise _fail(f"--router must be embedding, llm or rules, not {router!r}.", 2)
+    source: Any = None
+    if batch is not None:
+        try:
+            source = sys.stdin if batch == "-" else open(batch, encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise _fail(f"Cannot read {batch}: {exc.strerror or exc}", 2) from exc
+
     try:
         understander = make_understander(settings, router=router)  # type: ignore[arg-type]
     except ValueError as exc:
@@ -415,8 +422,11 @@ def nlu(
             started = timer.perf_counter()
             report = await asyncio.to_thread(understander.router.warm)
             if not as_json and batch is None:
-                console.print(f"[dim]L2 {understander.router.name} ready in {timer.perf_counter() - started:.1f} s "
-                              f"({report.exemplars} exemplars)[/dim]")
+                loaded = getattr(getattr(understander.router, "embedder", None), "load_seconds", None)
+                console.print(f"[dim]L2 {understander.router.name} ready in {timer.perf_counter() - started:.1f} s"
+                              + (f" (model load {loaded:.1f} s" if loaded is not None else " (")
+                              + f", {report.exemplars} exemplars, "
+                              + ("trained weights from cache)" if report.cache_hit else "trained now)") + "[/dim]")
 
     async def single() -> int:
         assert text is not None
@@ -430,13 +440,6 @@ def nlu(
         else:
             _print_understanding(result, text, salon)
         return 0
-
-    source: Any = None
-    if batch is not None:
-        try:
-            source = sys.stdin if batch == "-" else open(batch, encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise _fail(f"Cannot read {batch}: {exc.strerror or exc}", 2) from exc
 
     async def many() -> int:
         failures = 0

@@ -85,11 +85,11 @@ def make_router(settings: Settings, choice: RouterChoice | None = None) -> Route
         endpoint = ChatEndpoint(settings.vllm_base_url, settings.vllm_model, key, timeout_s=settings.vllm_timeout_s)
         return ChatModelRouter(make_async_client(endpoint), settings.vllm_model, name="llm")
     from agents.routers.embedding import EmbeddingRouter
-    from prompts.exemplars import load_exemplars
+    from prompts.exemplars import ROUTER_WEIGHTS, load_exemplars
     from serving.embeddings import Embedder
 
     return EmbeddingRouter(Embedder(settings.embedding_model), load_exemplars(),
-                           cache_dir=settings.data_dir / "cache")
+                           cache_dir=settings.data_dir / "cache", shipped=ROUTER_WEIGHTS)
 
 
 def make_escalation(settings: Settings) -> Router | None:

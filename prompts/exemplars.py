@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EXEMPLARS_DIR = Path(__file__).parent / "intents"
+# The embedding router trained on these exemplars, shipped so a fresh install needs no training (``make router``).
+ROUTER_WEIGHTS = EXEMPLARS_DIR / "router-weights.npz"
 
 
 @dataclass(frozen=True, slots=True)

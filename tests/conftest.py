@@ -156,8 +156,8 @@ def embedder() -> Any:
 @pytest.fixture(scope="session")
 def trained_router(embedder: Any, nlu_data_dir: Path) -> Any:
     from agents.routers.embedding import EmbeddingRouter
-    from prompts.exemplars import load_exemplars
+    from prompts.exemplars import ROUTER_WEIGHTS, load_exemplars
 
-    router = EmbeddingRouter(embedder, load_exemplars(), cache_dir=nlu_data_dir / "cache")
+    router = EmbeddingRouter(embedder, load_exemplars(), cache_dir=nlu_data_dir / "cache", shipped=ROUTER_WEIGHTS)
     router.warm()
     return router

@@ -6,9 +6,11 @@ How it works:
   look alike. Two views of that text feed one multinomial logistic regression: the 384-dimensional MiniLM embedding
   (meaning, for English and much Hinglish), and TF-IDF over character n-grams within words (spelling: it learns
   Hinglish and Devanagari words that MiniLM's English vocabulary splits into noise).
-- It trains on the exemplars under ``prompts/intents`` when first used (several seconds on two cores). The trained
-  weights are saved as plain arrays (no pickle) in the cache folder, keyed by the model, the exemplars' content and
-  the training settings, so later starts load them in milliseconds; editing an exemplar retrains.
+- It is trained on the exemplars under ``prompts/intents``. The weights ship with the code
+  (``prompts/intents/router-weights.npz``, written by ``make router``) as plain arrays, no pickle, stamped with a key
+  of the embedding package, the exemplars as prepared, and the training settings. A router whose key differs from
+  the shipped file's (someone edited an exemplar) trains once at first use (a minute or so on two cores) and keeps
+  the result in its cache folder under the same kind of key.
 - Confidence is calibrated by temperature scaling: the scores the model gives each exemplar when it was *left out*
   of training (k-fold) are fitted to the truth, so that "0.85" means right about 85% of the time on unseen messages.
   ``calibration_report`` measures that on any labelled set.
@@ -42,7 +44,7 @@ EMBEDDING_WEIGHT = 1.0
 NGRAM_WEIGHT = 1.0
 REGULARISATION_C = 8.0
 FOLDS = 5
-MODEL_FORMAT = 1  # bump when _Model.save changes shape
+MODEL_FORMAT = 2  # bump when _Model.save changes shape
 
 
 def prepare(text: str) -> str:
@@ -148,21 +150,25 @@ class _Model:
         features = _features(dense, self.vectoriser.transform(texts))
         return np.asarray(features @ self.coef.T + self.intercept)
 
-    def save(self, path: Path) -> None:
-        """Plain arrays in one .npz (no pickle), written to a temporary name and renamed into place."""
+    def save(self, path: Path, key: str) -> None:
+        """Plain arrays in one .npz (no pickle), written to a temporary name and renamed into place. ``key`` names
+        what it was trained from (model package, exemplars, settings); ``load`` refuses a file with another key."""
         partial = path.with_name(path.name + ".partial")
         with partial.open("wb") as handle:
-            np.savez(handle, coef=self.coef, intercept=self.intercept,
+            np.savez_compressed(handle, key=np.array(key), coef=self.coef.astype(np.float32),
+                     intercept=self.intercept,
                      intents=np.array([i.value for i in self.intents]), temperature=np.array(self.temperature),
                      grams=np.array(sorted(self.vectoriser.vocabulary, key=self.vectoriser.vocabulary.__getitem__)),
-                     idf=self.vectoriser.idf,
+                     idf=self.vectoriser.idf.astype(np.float32),
                      report=np.array([self.report.exemplars, self.report.cross_validated_accuracy,
                                       self.report.encode_seconds, self.report.fit_seconds]))
         partial.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> _Model:
+    def load(cls, path: Path, key: str) -> _Model:
         with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                raise ValueError(f"trained for {str(data['key'])!r}, not {key!r}")
             grams = [str(g) for g in data["grams"]]
             exemplars, cv_accuracy, encode_seconds, fit_seconds = (float(v) for v in data["report"])
             temperature = float(data["temperature"])
@@ -179,6 +185,7 @@ class EmbeddingRouter:
     embedder: Embedder
     exemplars: Sequence[Exemplar]
     cache_dir: Path | None = None
+    shipped: Path | None = None  # weights trained ahead and shipped with the code (used when their key matches)
     name: str = "embedding"
     _model: _Model | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -186,8 +193,11 @@ class EmbeddingRouter:
     # ---- training ------------------------------------------------------------------------------------------------
 
     def warm(self) -> FitReport:
-        """Load the model and train now (rather than on the first message). Returns what the training measured."""
-        return self._fitted().report
+        """Load the embedding model, train (or load the trained weights) and run one message through, now rather
+        than on the first customer's message. Returns what the training measured."""
+        report = self._fitted().report
+        self.classify_now("warm up")
+        return report
 
     def _fitted(self) -> _Model:
         if self._model is None:
@@ -196,33 +206,43 @@ class EmbeddingRouter:
                     self._model = self._load_or_fit()
         return self._model
 
-    def _cache_path(self) -> Path | None:
-        if self.cache_dir is None:
-            return None
+    def key(self) -> str:
+        """What a trained model depends on: the embedding package, the exemplars as prepared, the settings."""
         settings = f"w{EMBEDDING_WEIGHT}-{NGRAM_WEIGHT}-c{REGULARISATION_C}-k{FOLDS}-v{MODEL_FORMAT}"
-        digest = self._digest()
-        return self.cache_dir / f"router-{self.embedder.package}-{digest}-{settings}.npz"
+        return f"{self.embedder.package}-{self._digest()}-{settings}"
 
     def _digest(self) -> str:
         """The exemplars as the model sees them (after ``prepare``), so a change to either retrains."""
         return exemplars_digest(tuple(Exemplar(prepare(row.text), row.intent, row.lang) for row in self.exemplars))
 
     def _load_or_fit(self) -> _Model:
-        """The trained model from the cache when its key (model, exemplars, settings) matches; else train and save."""
-        path = self._cache_path()
-        if path is not None and path.exists():
-            try:
-                return _Model.load(path)
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # torn or foreign: retrain
-                log.warning("router cache %s unreadable (%s); training again", path, exc)
+        """Trained weights from the cache, else the shipped ones, when trained from exactly these exemplars and
+        settings; otherwise train now (and cache the result)."""
+        key = self.key()
+        cached = self.cache_dir / f"router-{key}.npz" if self.cache_dir else None
+        for path in (cached, self.shipped):
+            if path is not None and path.exists():
+                try:
+                    return _Model.load(path, key)
+                except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # stale, torn, foreign
+                    log.warning("router weights %s not usable (%s)", path, exc)
+        log.warning("training the embedding router on %d exemplars (once; the result is cached)",
+                    len(self.exemplars))
         model = self._fit()
-        if path is not None:
+        if cached is not None:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                model.save(path)
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                model.save(cached, key)
             except OSError as exc:
-                log.warning("could not write router cache %s: %s", path, exc)
+                log.warning("could not write router cache %s: %s", cached, exc)
         return model
+
+    def train_and_save(self, path: Path) -> FitReport:
+        """Train from scratch and write the weights to ``path`` (what ``make router`` ships)."""
+        model = self._fit()
+        model.save(path, self.key())
+        self._model = model
+        return model.report
 
     def _exemplar_vectors(self, texts: list[str]) -> tuple[NDArray[np.float32], bool]:
         key = f"embeddings-{self.embedder.package}-{self._digest()}.npy"
@@ -267,7 +287,7 @@ class EmbeddingRouter:
             return CharNgrams()
 
         def make_classifier() -> Any:
-            return LogisticRegression(C=REGULARISATION_C, max_iter=2000)
+            return LogisticRegression(C=REGULARISATION_C, max_iter=1000, tol=1e-3)
 
         # Out-of-fold logits: what the model says about exemplars it has not seen, for calibration.
         folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=7)

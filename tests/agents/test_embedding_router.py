@@ -12,9 +12,22 @@ import pytest
 from agents.intents import Intent
 from agents.routers.base import RouterContext
 from agents.routers.embedding import EmbeddingRouter, prepare
-from prompts.exemplars import Exemplar, load_exemplars
+from prompts.exemplars import ROUTER_WEIGHTS, Exemplar, load_exemplars
 
 HELD_OUT = Path(__file__).parents[2] / "evals" / "datasets" / "understanding.jsonl"
+
+
+SMALL = tuple(
+    Exemplar(text, intent, "en")
+    for intent, texts in {
+        "book": ["book a haircut", "i want a facial tomorrow", "appointment chahiye kal", "book me in at 5",
+                 "need a slot for a beard trim", "can i get a manicure booked"],
+        "cancel": ["cancel my booking", "please cancel it", "booking cancel kar do", "I can't come, cancel",
+                   "cancel tomorrow's slot", "drop my appointment"],
+        "thanks": ["thank you", "thanks a lot", "shukriya", "many thanks", "thx", "dhanyavaad"],
+    }.items()
+    for text in texts
+)
 
 
 def held_out() -> tuple[list[str], list[str]]:
@@ -62,30 +75,27 @@ def test_on_the_held_out_set_it_is_accurate_and_its_confidence_is_calibrated(tra
     assert report.accuracy_above_threshold >= 0.85
 
 
-def test_a_trained_router_is_cached_as_plain_arrays_and_loads_identically(trained_router: Any, embedder: Any,
-                                                                          nlu_data_dir: Path) -> None:
-    again = EmbeddingRouter(embedder, load_exemplars(), cache_dir=nlu_data_dir / "cache")
-    report = again.warm()
-    assert report.cache_hit is True
-    files = list((nlu_data_dir / "cache").glob("router-*.npz"))
-    assert len(files) == 1
-    with np.load(files[0], allow_pickle=False) as data:  # no pickle anywhere in the file
-        assert {"coef", "intercept", "intents", "grams", "idf", "temperature"} <= set(data.files)
+def test_the_shipped_weights_were_trained_from_the_current_exemplars(embedder: Any) -> None:
+    """Fails after an exemplar edit until `make router` retrains and the new weights are committed."""
+    router = EmbeddingRouter(embedder, load_exemplars())
+    with np.load(ROUTER_WEIGHTS, allow_pickle=False) as data:  # plain arrays: loading never runs code
+        assert {"key", "coef", "intercept", "intents", "grams", "idf", "temperature"} <= set(data.files)
+        assert str(data["key"]) == router.key()
+
+
+def test_the_shipped_weights_load_without_training_and_answer_like_the_trained_router(
+        trained_router: Any, embedder: Any, tmp_path: Path) -> None:
+    again = EmbeddingRouter(embedder, load_exemplars(), cache_dir=tmp_path, shipped=ROUTER_WEIGHTS)
+    assert again.warm().cache_hit is True
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing cached
     sample = ["kal 5 baje haircut", "refund kab milega", "नमस्ते"]
     assert np.allclose(trained_router.probabilities(sample)[1], again.probabilities(sample)[1])
 
 
-SMALL = tuple(
-    Exemplar(text, intent, "en")
-    for intent, texts in {
-        "book": ["book a haircut", "i want a facial tomorrow", "appointment chahiye kal", "book me in at 5",
-                 "need a slot for a beard trim", "can i get a manicure booked"],
-        "cancel": ["cancel my booking", "please cancel it", "booking cancel kar do", "I can't come, cancel",
-                   "cancel tomorrow's slot", "drop my appointment"],
-        "thanks": ["thank you", "thanks a lot", "shukriya", "many thanks", "thx", "dhanyavaad"],
-    }.items()
-    for text in texts
-)
+def test_weights_trained_from_other_exemplars_are_not_used(embedder: Any, tmp_path: Path) -> None:
+    router = EmbeddingRouter(embedder, SMALL, cache_dir=tmp_path, shipped=ROUTER_WEIGHTS)
+    assert router.warm().cache_hit is False  # trained on SMALL, not the shipped full set
+    assert set(router.probabilities(["thanks"])[0]) == {Intent.book, Intent.cancel, Intent.thanks}
 
 
 def test_changing_an_exemplar_retrains_instead_of_using_a_stale_cache(embedder: Any, tmp_path: Path) -> None:

@@ -1,0 +1,163 @@
+"""Understanding messages: per-tier latency and throughput, with model loading timed on its own.
+
+    .venv/bin/python benchmarks/bench_understanding.py [--rounds 3] [--dataset FILE] [--threads N] [--json]
+
+Workload: the messages of evals/datasets/understanding.jsonl (450 WhatsApp messages in English, Hinglish and Hindi)
+against the built-in demo salon, one message at a time, as the conversation engine calls it. Each message goes
+through the whole pipeline (normalise, guard, L1 rules, then the L2 embedding router if no rule claims it, then the
+slot readers); its latency is filed under the tier that settled it. Rows:
+
+- load: importing and building the input guard (guardrails), loading the MiniLM model, loading the router weights.
+- L1: messages a rule settles (guard + rules + slots), and the rules alone (``match_rules``).
+- L2: messages that reach the embedding router (guard + rules + router + slots), and the router alone.
+- guard alone, and slot reading alone, over all messages.
+
+``--threads`` pins torch's CPU threads (default: torch's own choice); the target machine has 2 cores. No L3 runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    total_s = sum(ordered) / 1000
+    return {"n": len(ordered), "p50_ms": round(at(0.50), 3), "p95_ms": round(at(0.95), 3),
+            "p99_ms": round(at(0.99), 3), "mean_ms": round(statistics.fmean(ordered), 3),
+            "messages_per_s": round(len(ordered) / total_s, 1) if total_s else 0.0}
+
+
+def timed(call: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = call()
+    return value, (time.perf_counter() - started) * 1000
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    from agents.routers.embedding import EmbeddingRouter
+    from agents.rules import RuleContext, match_rules
+    from agents.understand import Understander, extract_slots
+    from cazo.nlu import demo_salon_context, make_guard
+    from prompts.exemplars import ROUTER_WEIGHTS, load_exemplars
+    from serving.embeddings import Embedder
+
+    rows = [json.loads(line) for line in Path(args.dataset).read_text(encoding="utf-8").splitlines() if line.strip()]
+    load: dict[str, float] = {}
+    guard, load["guard_build_ms"] = timed(make_guard)
+    embedder = Embedder()
+    _, load["embedding_model_load_ms"] = timed(lambda: embedder.encode(["warm"]))
+    router = EmbeddingRouter(embedder, load_exemplars(), shipped=ROUTER_WEIGHTS)
+    report, load["router_weights_load_ms"] = timed(router.warm)
+    load["router_trained_now"] = not report.cache_hit
+    salon = demo_salon_context()
+    understander = Understander(router=router, guard=guard, threshold=args.threshold)
+
+    def context_for(row: dict[str, Any]) -> Any:
+        return salon.turn(datetime.fromisoformat(row["now"]))
+
+    for row in rows[:20]:  # warm caches and torch's kernels
+        await understander.understand(row["text"], context_for(row))
+
+    by_tier: dict[str, list[float]] = {"L1": [], "L2": []}
+    rules_only: list[float] = []
+    router_only: list[float] = []
+    guard_only: list[float] = []
+    slots_only: list[float] = []
+    settled = 0
+    for _ in range(args.rounds):
+        for row in rows:
+            context = context_for(row)
+            started = time.perf_counter()
+            found = await understander.understand(row["text"], context)
+            by_tier[found.tier].append((time.perf_counter() - started) * 1000)
+            settled += found.settled
+            _, ms = timed(lambda row=row: guard.check(row["text"]))
+            guard_only.append(ms)
+            _, ms = timed(lambda row=row: match_rules(row["text"], RuleContext()))
+            rules_only.append(ms)
+            _, ms = timed(lambda row=row, context=context: extract_slots(row["text"], context))
+            slots_only.append(ms)
+            if found.tier == "L2":
+                _, ms = timed(lambda row=row: router.classify_now(row["text"]))
+                router_only.append(ms)
+    return {
+        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": sys.version.split()[0]},
+        "workload": {"messages": len(rows), "rounds": args.rounds, "threshold": args.threshold,
+                     "settled_share": round(settled / (len(rows) * args.rounds), 4)},
+        "load": {k: round(v, 1) if isinstance(v, float) else v for k, v in load.items()},
+        "latency": {
+            "L1 pipeline (guard + rules + slots)": percentiles(by_tier["L1"]),
+            "L1 rules alone": percentiles(rules_only),
+            "L2 pipeline (guard + rules + router + slots)": percentiles(by_tier["L2"]),
+            "L2 router alone (embed + classify)": percentiles(router_only),
+            "guard alone": percentiles(guard_only),
+            "slots alone (date, time, services, staff, coupon)": percentiles(slots_only),
+        },
+    }
+
+
+def report(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    machine, workload = result["machine"], result["workload"]
+    console.print(f"{machine['cpus']} CPUs, torch threads {machine['torch_threads']}, Python {machine['python']}; "
+                  f"{workload['messages']} messages x {workload['rounds']} rounds; "
+                  f"settled without L3: {workload['settled_share']:.1%}")
+    loads = Table(title="model loading (once per process)")
+    loads.add_column("step")
+    loads.add_column("ms", justify="right")
+    for key, value in result["load"].items():
+        loads.add_row(key, str(value))
+    console.print(loads)
+    table = Table(title="latency per message")
+    for column in ("path", "n", "p50 ms", "p95 ms", "p99 ms", "msg/s"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    for name, row in result["latency"].items():
+        table.add_row(name, str(row["n"]), f"{row['p50_ms']:.3f}", f"{row['p95_ms']:.3f}", f"{row['p99_ms']:.3f}",
+                      f"{row['messages_per_s']:.0f}")
+    console.print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default=str(ROOT / "evals" / "datasets" / "understanding.jsonl"))
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the dataset (default 3)")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--threshold", type=float, default=0.85, help="L2 confidence threshold (default 0.85)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be positive")
+    result = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        report(result)
+
+
+if __name__ == "__main__":
+    main()
