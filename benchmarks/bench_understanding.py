@@ -12,7 +12,8 @@ slot readers); its latency is filed under the tier that settled it. Rows:
 - L2: messages that reach the embedding router (guard + rules + router + slots), and the router alone.
 - guard alone, and slot reading alone, over all messages.
 
-``--threads`` pins torch's CPU threads (default: torch's own choice); the target machine has 2 cores. No L3 runs.
+``--threads`` sets torch's CPU threads (default 1, Cazo's EMBEDDING_THREADS default; 0 lets torch pick one per
+core); the target machine has 2 cores. No L3 runs.
 """
 
 from __future__ import annotations
@@ -53,9 +54,7 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    from agents.routers.base import RouterContext
     from agents.routers.embedding import EmbeddingRouter
     from agents.rules import RuleContext, match_rules
     from agents.understand import Understander, extract_slots
@@ -66,10 +65,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rows = [json.loads(line) for line in Path(args.dataset).read_text(encoding="utf-8").splitlines() if line.strip()]
     load: dict[str, float] = {}
     guard, load["guard_build_ms"] = timed(make_guard)
-    embedder = Embedder()
+    embedder = Embedder(threads=args.threads or None)
     _, load["embedding_model_load_ms"] = timed(lambda: embedder.encode(["warm"]))
     router = EmbeddingRouter(embedder, load_exemplars(), shipped=ROUTER_WEIGHTS)
-    report, load["router_weights_load_ms"] = timed(router.warm)
+    started = time.perf_counter()
+    report = await router.start()
+    load["router_weights_load_ms"] = (time.perf_counter() - started) * 1000
     load["router_trained_now"] = not report.cache_hit
     salon = demo_salon_context()
     understander = Understander(router=router, guard=guard, threshold=args.threshold)
@@ -100,8 +101,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             _, ms = timed(lambda row=row, context=context: extract_slots(row["text"], context))
             slots_only.append(ms)
             if found.tier == "L2":
-                _, ms = timed(lambda row=row: router.classify_now(row["text"]))
-                router_only.append(ms)
+                started = time.perf_counter()
+                await router.classify(row["text"], RouterContext())  # on the router's own thread, as in service
+                router_only.append((time.perf_counter() - started) * 1000)
     return {
         "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": sys.version.split()[0]},
         "workload": {"messages": len(rows), "rounds": args.rounds, "threshold": args.threshold,
@@ -146,7 +148,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", default=str(ROOT / "evals" / "datasets" / "understanding.jsonl"))
     parser.add_argument("--rounds", type=int, default=3, help="passes over the dataset (default 3)")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (default 1, as Cazo runs; 0: torch's own choice)")
     parser.add_argument("--threshold", type=float, default=0.85, help="L2 confidence threshold (default 0.85)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args()

@@ -418,9 +418,9 @@ def nlu(
         return result_object(found, (timer.perf_counter() - started) * 1000), salon.slug
 
     async def warm() -> None:
-        if understander.router is not None and hasattr(understander.router, "warm"):
+        if understander.router is not None and hasattr(understander.router, "start"):
             started = timer.perf_counter()
-            report = await asyncio.to_thread(understander.router.warm)
+            report = await understander.router.start()
             if not as_json and batch is None:
                 loaded = getattr(getattr(understander.router, "embedder", None), "load_seconds", None)
                 console.print(f"[dim]L2 {understander.router.name} ready in {timer.perf_counter() - started:.1f} s"

@@ -88,7 +88,8 @@ def make_router(settings: Settings, choice: RouterChoice | None = None) -> Route
     from prompts.exemplars import ROUTER_WEIGHTS, load_exemplars
     from serving.embeddings import Embedder
 
-    return EmbeddingRouter(Embedder(settings.embedding_model), load_exemplars(),
+    return EmbeddingRouter(Embedder(settings.embedding_model, threads=settings.embedding_threads or None),
+                           load_exemplars(),
                            cache_dir=settings.data_dir / "cache", shipped=ROUTER_WEIGHTS)
 
 

