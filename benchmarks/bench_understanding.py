@@ -54,6 +54,7 @@ def timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
+
     from agents.routers.base import RouterContext
     from agents.routers.embedding import EmbeddingRouter
     from agents.rules import RuleContext, match_rules
