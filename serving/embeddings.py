@@ -88,8 +88,9 @@ class Embedder:
                 # The tracer warns that Python-level branches are frozen; for an encoder run without a cache or a
                 # causal mask they are, and the check below proves the traced graph right on two lengths.
                 warnings.simplefilter("ignore")
-                traced = torch.jit.freeze(torch.jit.trace(
-                    transformer.eval(), (sample["input_ids"], sample["attention_mask"]), strict=False).eval())
+                graph = torch.jit.trace(  # type: ignore[no-untyped-call]
+                    transformer.eval(), (sample["input_ids"], sample["attention_mask"]), strict=False)
+                traced = torch.jit.freeze(graph.eval())
                 expected = transformer(input_ids=sample["input_ids"],
                                        attention_mask=sample["attention_mask"]).last_hidden_state
                 got = traced(sample["input_ids"], sample["attention_mask"])["last_hidden_state"]

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UNDERSTANDING = ROOT / "evals" / "datasets" / "understanding.jsonl"
+DATASETS = ROOT / "evals" / "datasets"
+# name -> (least messages, least per intent, least with a date or time label)
+SIZES = {"understanding.jsonl": (400, 10, 150), "understanding_blind.jsonl": (200, 6, 80)}
 
 INTENTS = {
     "greet",
@@ -38,9 +40,14 @@ TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+@pytest.fixture(scope="module", params=sorted(SIZES))
+def dataset(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def cases() -> list[dict]:
-    lines = UNDERSTANDING.read_text(encoding="utf-8").splitlines()
+def cases(dataset: str) -> list[dict]:
+    lines = (DATASETS / dataset).read_text(encoding="utf-8").splitlines()
     out = []
     for n, line in enumerate(lines, 1):
         assert line.strip(), f"blank line {n}"
@@ -50,8 +57,8 @@ def cases() -> list[dict]:
     return out
 
 
-def test_size(cases):
-    assert len(cases) >= 400
+def test_size(cases, dataset):
+    assert len(cases) >= SIZES[dataset][0]
 
 
 def test_ids_unique(cases):
@@ -77,11 +84,11 @@ def test_fields(cases):
             assert isinstance(exp["staff"], str) and exp["staff"], c["id"]
 
 
-def test_intents(cases):
+def test_intents(cases, dataset):
     counts = Counter(c["expect"]["intent"] for c in cases)
     unknown = set(counts) - INTENTS
     assert not unknown, unknown
-    thin = {i: counts.get(i, 0) for i in INTENTS if counts.get(i, 0) < 10}
+    thin = {i: counts.get(i, 0) for i in INTENTS if counts.get(i, 0) < SIZES[dataset][1]}
     assert not thin, thin
 
 
@@ -100,6 +107,15 @@ def test_dates_and_times_valid(cases):
             assert TIME_RE.match(exp["time"]), c["id"]
 
 
-def test_enough_slot_cases(cases):
+def test_enough_slot_cases(cases, dataset):
     n = sum(1 for c in cases if "date" in c["expect"] or "time" in c["expect"])
-    assert n >= 150, n
+    assert n >= SIZES[dataset][2], n
+
+
+def test_the_two_sets_share_no_message_of_three_words_or_more():
+    def texts(name: str) -> set[str]:
+        rows = (DATASETS / name).read_text(encoding="utf-8").splitlines()
+        folded = (" ".join(json.loads(line)["text"].lower().split()) for line in rows if line.strip())
+        return {text for text in folded if len(text.split()) >= 3}
+
+    assert texts("understanding.jsonl") & texts("understanding_blind.jsonl") == set()
