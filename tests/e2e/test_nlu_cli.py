@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import FixedClock
 from domain.seeding import seed_demo_salon
+from tests.serving.fake_openai import FakeOpenAI, router_reply
 
 NOW = "2026-11-25T12:00:00+05:30"
 KEYS = {"intent", "confidence", "tier", "language", "settled", "slots", "flags", "reason", "latency_ms"}
@@ -94,3 +95,39 @@ async def test_with_a_tenant_the_salons_own_catalog_ids_come_back(
     assert found["slots"]["staff"]["name"].startswith("Imran")
     unknown = nlu("hi", "--tenant", "no-such-salon", data_dir=nlu_data_dir, DATABASE_URL=database_url)
     assert unknown.returncode == 1 and "no-such-salon" in unknown.stderr
+
+
+def test_an_unsure_message_escalates_to_an_l3_server_and_a_dead_one_leaves_it_unsettled(
+        trained_router: Any, nlu_data_dir: Path) -> None:
+    message = "hmm woh wala thing jo pichli baar kiya tha"  # no rule, and nothing the router is sure of
+    with FakeOpenAI() as server:
+        server.enqueue(router_reply("book", intent_logprobs=(-0.05,), date="2026-11-28", services=["hair spa"]))
+        result = nlu(message, "--now", NOW, "--json", data_dir=nlu_data_dir, OPENAI_API_KEY="sk-test-not-real",
+                     OPENAI_BASE_URL=server.base_url, OPENAI_MODEL="gpt-4o", ROUTER_THRESHOLD="0.99")
+        assert result.returncode == 0, result.stderr
+        found = json.loads(result.stdout)
+        assert (found["intent"], found["tier"], found["settled"]) == ("book", "L3", True)
+        assert abs(found["confidence"] - 0.951) < 0.01
+        assert found["slots"]["date"] == "2026-11-28" and found["slots"]["date_source"] == "model"
+        assert found["slots"]["services"][0]["name"] == "Hair spa"
+        [request] = server.requests
+        assert request.body["model"] == "gpt-4o" and request.headers["authorization"] == "Bearer sk-test-not-real"
+        assert message in json.dumps(request.body["messages"], ensure_ascii=False)
+        base_url = server.base_url
+    dead = nlu(message, "--json", data_dir=nlu_data_dir, OPENAI_API_KEY="sk-test-not-real",
+               OPENAI_BASE_URL=base_url, ROUTER_THRESHOLD="0.99", OPENAI_TIMEOUT_S="2")
+    assert dead.returncode == 0, dead.stderr
+    found = json.loads(dead.stdout)
+    assert (found["tier"], found["settled"]) == ("L2", False) and "L3 l3 unavailable" in found["reason"]
+
+
+def test_the_llm_router_reads_a_vllm_server(nlu_data_dir: Path) -> None:
+    with FakeOpenAI() as server:
+        server.enqueue(router_reply("cancel", intent_logprobs=(-0.02, -0.01)))
+        result = nlu("booking radd karni hai", "--router", "llm", "--json", data_dir=nlu_data_dir,
+                     VLLM_BASE_URL=server.base_url, VLLM_MODEL="mistralai/Mistral-7B-Instruct-v0.3")
+        assert result.returncode == 0, result.stderr
+        found = json.loads(result.stdout)
+        assert (found["intent"], found["tier"], found["settled"]) == ("cancel", "L2", True)
+        body = server.last_body
+        assert body["response_format"]["type"] == "json_schema" and body["logprobs"] is True
