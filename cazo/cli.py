@@ -75,10 +75,16 @@ def _ensure_database(settings: Settings) -> tuple[str, bool]:
 async def _migrate(url: str, settings: Settings, revision: str = "head", *,
                    down: bool = False) -> tuple[str | None, str | None]:
     """Move the schema up (or down) to ``revision`` as the owner; returns (current, head) afterwards."""
+    from graphs.checkpoint import drop_checkpoint_tables, prepare_checkpoint_tables
+
     engine = make_owner_engine(url)
     try:
         change = downgrade_schema if down else migrate
         await change(engine, app_role=settings.database_app_role, revision=revision)
+        if not down:  # the conversation checkpointer's tables, in their own schema
+            await prepare_checkpoint_tables(url, settings.database_app_role)
+        elif revision == "base":
+            await drop_checkpoint_tables(url)
         return await schema_revision(engine)
     finally:
         await engine.dispose()

@@ -48,6 +48,15 @@ async def count_customers(url: str) -> int:
         await connection.close()
 
 
+async def schema_tables(url: str, schema: str) -> set[str]:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", schema)
+        return {row["tablename"] for row in rows}
+    finally:
+        await connection.close()
+
+
 def test_db_commands_start_migrate_and_stop_a_server_whose_data_survives(tmp_path: Path) -> None:
     data_dir = tmp_path / "state"
     server = EmbeddedPostgres(data_dir / "pg")
@@ -64,6 +73,8 @@ def test_db_commands_start_migrate_and_stop_a_server_whose_data_survives(tmp_pat
         assert unmigrated.returncode == 1 and "cazo db migrate" in unmigrated.stderr
         assert f"Schema at revision {code_schema_head()}" in cazo("db", "migrate", data_dir=data_dir).stderr
         assert cazo("db", "status", data_dir=data_dir).returncode == 0
+
+        assert asyncio.run(schema_tables(server.url(), "langgraph")) >= {"checkpoints", "checkpoint_writes"}
 
         assert "glow-studio: created" in cazo("seed", "demo", data_dir=data_dir).stderr
         assert "already there" in cazo("seed", "demo", data_dir=data_dir).stderr

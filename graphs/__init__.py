@@ -1,0 +1,1 @@
+"""LangGraph state machines: the customer conversation (and, later, staff chat and nudge runs)."""
