@@ -1,0 +1,52 @@
+"""One message at a time per conversation, across processes: a PostgreSQL advisory lock per thread.
+
+Open-source LangGraph has no guard against double-texting: two messages of one customer handled at once would both
+read the same checkpoint and the later write would silently drop the other turn. WhatsApp delivers a customer's
+quick "5 baje" / "actually 6" as two webhooks, often to two workers. ``one_turn_at_a_time`` holds a session-level
+advisory lock keyed by the thread id for the length of a turn, so the second waits for the first and then sees
+its state. If the process dies mid-turn its connection closes and PostgreSQL releases the lock: nothing stays
+stuck. A turn that cannot get the lock within ``wait_s`` raises ``ConversationBusy`` (the caller retries the
+webhook later; Meta redelivers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from psycopg import errors
+from psycopg_pool import AsyncConnectionPool
+
+# Advisory locks share one 64-bit key space per database; this namespace keeps ours apart from the booking
+# engine's per-branch-day locks, which use the two-integer form.
+_NAMESPACE = b"cazo:conversation:"
+
+
+class ConversationBusy(RuntimeError):
+    """Another turn of this conversation held the lock for longer than the wait allowed."""
+
+
+def lock_key(thread_id: str) -> int:
+    """A stable signed 64-bit key for a thread id (the same in every process)."""
+    digest = hashlib.blake2b(_NAMESPACE + thread_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@asynccontextmanager
+async def one_turn_at_a_time(pool: AsyncConnectionPool, thread_id: str, *, wait_s: float = 30.0) \
+        -> AsyncIterator[None]:
+    """Hold the conversation's lock for the body of the ``async with``. The connection must be in autocommit."""
+    key = lock_key(thread_id)
+    async with pool.connection() as connection:
+        try:
+            await connection.execute(f"SET lock_timeout = '{int(wait_s * 1000)}ms'")
+            await connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        except errors.LockNotAvailable as exc:
+            raise ConversationBusy(f"conversation {thread_id} is busy with another message") from exc
+        finally:
+            await connection.execute("RESET lock_timeout")
+        try:
+            yield
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
