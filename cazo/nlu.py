@@ -7,61 +7,17 @@ Used by ``cazo nlu`` and, later, by the conversation graph. Which L2 router runs
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, time
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from agents.intents import Understanding
 from agents.routers.base import Router
-from agents.slots.catalog import CatalogIndex
-from agents.understand import DEFAULT_ZONE, Guard, TurnContext, Understander
+from agents.salon import DEMO_SLUG, SalonContext, demo_salon_context, salon_context_from_snapshot
+from agents.understand import Guard, Understander
 from cazo.settings import Settings
-from domain.hours import Interval, weekday_number
 
 RouterChoice = Literal["embedding", "llm", "rules"]
-DEMO_SLUG = "glow-studio"
-
-
-@dataclass(frozen=True)
-class SalonContext:
-    """What understanding needs to know about one salon: its catalog index, its main branch's zone and hours."""
-
-    slug: str
-    catalog: CatalogIndex
-    zone: ZoneInfo
-    hours: Mapping[int, tuple[time, time]] = field(default_factory=dict)
-
-    def turn(self, now: datetime, **pending: Any) -> TurnContext:
-        return TurnContext(now=now, zone=self.zone, hours=self.hours, catalog=self.catalog, **pending)
-
-
-def _demo_id(name: str) -> str:
-    return "demo:" + re.sub(r"[^a-z0-9]+", "-", name.lower().replace("'", "")).strip("-")
-
-
-def demo_salon_context() -> SalonContext:
-    """The built-in demo salon (Glow Studio, Bandra), with no database: ids are ``demo:<name>``, not row ids."""
-    from domain.seeding.demo_data import BRANCHES, SERVICES, STAFF
-
-    branch = BRANCHES[0]
-    catalog = CatalogIndex(tuple((_demo_id(s.name), s.name, s.aliases) for s in SERVICES),
-                           tuple((_demo_id(s.name), s.name) for s in STAFF))
-    spans = {weekday_number(day): Interval.parse(text) for day, text in branch.hours.items()}
-    hours = {day: (span.starts, span.ends) for day, span in spans.items()}
-    return SalonContext(DEMO_SLUG + " (built-in, no database)", catalog, ZoneInfo(branch.timezone), hours)
-
-
-def salon_context_from_snapshot(snapshot: Any, branch_slug: str | None = None) -> SalonContext:
-    """A salon context from ``domain.services.snapshot.SalonSnapshot`` (its first branch unless one is named)."""
-    branches = snapshot.branches
-    branch = next((b for b in branches if b.slug == branch_slug), branches[0] if branches else None)
-    catalog = CatalogIndex(snapshot.services, snapshot.staff)
-    if branch is None:
-        return SalonContext(snapshot.slug, catalog, DEFAULT_ZONE, {})
-    return SalonContext(snapshot.slug, catalog, ZoneInfo(branch.timezone), dict(branch.hours))
+__all__ = ["DEMO_SLUG", "SalonContext", "demo_salon_context", "make_understander", "result_object",
+           "salon_context_from_snapshot"]
 
 
 def make_guard() -> Guard:

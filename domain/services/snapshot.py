@@ -8,7 +8,7 @@ the caller; it holds plain values, no ORM objects.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 
 from sqlalchemy import select
@@ -35,6 +35,7 @@ class SalonSnapshot:
     services: tuple[tuple[str, str, tuple[str, ...]], ...]  # (id, name, aliases), active ones only
     staff: tuple[tuple[str, str], ...]  # (id, name), active ones only
     branches: tuple[BranchView, ...]
+    prices: dict[str, tuple[int, int]] = field(default_factory=dict)  # service id -> (price in paise, minutes)
 
 
 async def tenant_id_for_slug(slug: str, uow: UnitOfWork) -> uuid.UUID:
@@ -50,8 +51,8 @@ async def salon_snapshot(uow: UnitOfWork) -> SalonSnapshot:
     session = uow.session
     tenant = (await session.execute(select(Tenant).where(Tenant.id == uow.tenant_id))).scalar_one()
     services = (await session.execute(
-        select(Service.id, Service.name, Service.aliases).where(Service.active).order_by(Service.sort_order,
-                                                                                        Service.name))).all()
+        select(Service.id, Service.name, Service.aliases, Service.price_paise, Service.duration_min)
+        .where(Service.active).order_by(Service.sort_order, Service.name))).all()
     staff = (await session.execute(select(Staff.id, Staff.name).where(Staff.active).order_by(Staff.name))).all()
     branches = (await session.execute(select(Branch).order_by(Branch.slug))).scalars().all()
     rows = (await session.execute(select(BranchHours.branch_id, BranchHours.weekday, BranchHours.opens_at,
@@ -63,6 +64,7 @@ async def salon_snapshot(uow: UnitOfWork) -> SalonSnapshot:
         day[weekday] = (min(opens, earlier[0]), max(closes, earlier[1])) if earlier else (opens, closes)
     return SalonSnapshot(
         tenant_id=str(tenant.id), slug=tenant.slug, name=tenant.name,
-        services=tuple((str(i), n, tuple(a or ())) for i, n, a in services),
+        services=tuple((str(i), n, tuple(a or ())) for i, n, a, _, _ in services),
+        prices={str(i): (price, minutes) for i, _, _, price, minutes in services},
         staff=tuple((str(i), n) for i, n in staff),
         branches=tuple(BranchView(str(b.id), b.slug, b.name, b.timezone, hours.get(b.id, {})) for b in branches))

@@ -1,0 +1,108 @@
+"""The customer conversation as a LangGraph state machine.
+
+    understand ──> route ──> greet | book | confirm | my_bookings | cancel | confirm_cancel | consent | catalog
+                                  | thanks | refuse | out_of_scope | fallback | handover | (silent) ──> END
+
+``understand`` runs the understanding pipeline (guard, L1 rules, L2 router, L3) on the new message, reading it in
+the light of what the last reply asked (a yes/no, a list of times). ``route`` picks one flow; each flow calls the
+typed tools and leaves its replies in ``outbox``. While a person has the conversation (``handoff``), the bot reads
+nothing and says nothing. Requests with no flow yet (reschedule, FAQ, offers, payments, feedback) go to a person
+rather than get a guess.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from agents.intents import Intent
+from graphs.deps import TurnDeps
+from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
+from graphs.flows.booking import book, confirm
+from graphs.flows.talk import catalog, fallback, greet, handover, out_of_scope, refuse, thanks
+from graphs.state import Conversation
+
+Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
+               "refuse", "out_of_scope", "fallback", "handover", "silent"]
+_BY_INTENT: dict[str, Flow] = {
+    "greet": "greet", "book": "book", "availability": "book", "my_bookings": "my_bookings", "cancel": "cancel",
+    "opt_out": "consent", "opt_in": "consent", "catalog": "catalog", "thanks": "thanks", "human": "handover",
+    "complaint": "handover", "out_of_scope": "out_of_scope",
+}
+
+
+async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    deps = runtime.context
+    turns = int(state.get("turns") or 0) + 1
+    if state.get("handoff"):
+        return {"turns": turns, "outbox": [], "flow": "silent"}
+    inbound = state.get("inbound") or {}
+    pending = state.get("pending") or {}
+    kind = pending.get("kind")
+    context = deps.salon.turn(deps.clock.now(), pending_confirmation=kind in ("confirm_booking", "confirm_cancel"),
+                              menu=tuple(o["id"] for o in pending.get("options") or []) or None)
+    found = await deps.understander.understand(inbound.get("text") or "", context, payload=inbound.get("payload"))
+    understanding = {"intent": found.intent.value, "confidence": round(found.confidence, 4), "tier": found.tier,
+                     "settled": found.settled, "flags": list(found.flags), "reason": found.reason,
+                     "slots": _plain(found.slots)}
+    return {"turns": turns, "language": found.language, "understanding": understanding, "outbox": []}
+
+
+def route(state: Conversation) -> Flow:
+    if state.get("flow") == "silent" and state.get("handoff"):
+        return "silent"
+    understanding = state.get("understanding") or {}
+    intent = understanding.get("intent", "")
+    flags = understanding.get("flags") or []
+    kind = (state.get("pending") or {}).get("kind")
+    slots = understanding.get("slots") or {}
+    if ("prompt_injection" in flags or "data_exfiltration" in flags) and intent == Intent.out_of_scope:
+        return "refuse"
+    if kind == "confirm_booking" and intent in ("affirm", "deny"):
+        return "confirm"
+    if kind == "confirm_cancel" and intent in ("affirm", "deny"):
+        return "confirm_cancel"
+    if slots.get("appointment_id") and kind == "choose_booking":
+        return "cancel"
+    if slots.get("start") or slots.get("service_id"):
+        return "book"
+    if kind == "confirm_booking" and intent in ("book", "availability", "reschedule") and (
+            slots.get("date") or slots.get("time") or slots.get("services")):
+        return "book"  # "actually make it 6": a correction of the held time
+    if not understanding.get("settled", True):
+        return "fallback"
+    return _BY_INTENT.get(intent, "handover")
+
+
+async def silent(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    return {"outbox": [], "flow": "silent"}
+
+
+def _plain(value: Any) -> Any:
+    """Slots as plain JSON data (the checkpoint stores nothing else)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def build_customer_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> CompiledStateGraph[Any, Any, Any, Any]:
+    graph = StateGraph(Conversation, context_schema=TurnDeps)
+    graph.add_node("understand", understand)
+    nodes = {"greet": greet, "book": book, "confirm": confirm, "my_bookings": my_bookings, "cancel": cancel,
+             "confirm_cancel": confirm_cancel, "consent": consent, "catalog": catalog, "thanks": thanks,
+             "refuse": refuse, "out_of_scope": out_of_scope, "fallback": fallback, "handover": handover,
+             "silent": silent}
+    for name, node in nodes.items():
+        graph.add_node(name, node)
+        graph.add_edge(name, END)
+    graph.add_edge(START, "understand")
+    graph.add_conditional_edges("understand", route, list(nodes))
+    return graph.compile(checkpointer=checkpointer)

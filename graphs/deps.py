@@ -1,0 +1,45 @@
+"""What a turn needs besides its state: the salon, the customer, the understanding pipeline, the database.
+
+Passed to the graph as LangGraph's run context (never stored in the checkpoint), and turned into the trusted
+``ToolContext`` every tool call uses: who the customer is comes from here, never from a model.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agents.salon import SalonContext
+from agents.understand import Understander
+from domain.clock import Clock
+from domain.services.snapshot import SalonSnapshot
+from domain.uow import Actor
+from tools.context import ToolContext
+
+
+@dataclass(frozen=True)
+class TurnDeps:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    understander: Understander
+    salon: SalonContext
+    snapshot: SalonSnapshot
+    tenant_id: uuid.UUID
+    branch_id: uuid.UUID
+    customer_id: uuid.UUID
+    customer_name: str | None = None
+    thread_id: str = field(default="")
+
+    def tool_context(self) -> ToolContext:
+        return ToolContext(sessions=self.sessions, clock=self.clock, tenant_id=self.tenant_id,
+                           actor=Actor("customer", str(self.customer_id)), role="customer",
+                           branch_id=self.branch_id, customer_id=self.customer_id, source="whatsapp")
+
+    def service_name(self, service_id: str) -> str:
+        return next((name for sid, name, _ in self.snapshot.services if sid == service_id), "service")
+
+    @property
+    def branch_name(self) -> str:
+        return next((b.name for b in self.snapshot.branches if b.id == str(self.branch_id)), self.snapshot.name)

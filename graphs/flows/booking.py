@@ -1,0 +1,207 @@
+"""Booking in as few messages as a good receptionist: collect service, day and time, hold, confirm with a tap.
+
+Every time offered comes from ``check_availability`` and every held time from ``hold_slot``: the bot never invents
+a free slot or a price. A customer who names service, day and a free time in one message gets the summary with a
+Confirm button straight away; what is missing is asked for, one thing at a time, with buttons or a list. A change
+of mind while a time is held ("actually 6", "no, Friday") releases the hold and goes on from the new details.
+Holds and confirmations carry idempotency keys made from the thread and the turn, so a turn re-run after a crash
+does not hold twice or confirm twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graphs.deps import TurnDeps
+from graphs.render import buttons, day_label, language_of, out, price_label, rows_list, say, text, time_label
+from graphs.state import Conversation, Draft, Pending
+from tools.base import ToolError, call_tool
+from tools.booking_changes import cancel_booking
+from tools.bookings import Availability, Slot, check_availability, confirm_booking, hold_slot
+from tools.replies import Reply, TextReply
+from tools.views import BookingView
+
+SEARCH_DAYS = 7  # when the asked day is full, look this many days ahead
+
+
+def _draft(state: Conversation) -> Draft:
+    return Draft(**(state.get("draft") or {}))
+
+
+async def _release(deps: TurnDeps, pending: Pending | None) -> None:
+    """Give back a held time the customer is changing (a no-op when nothing is held)."""
+    if pending and pending.get("kind") == "confirm_booking" and pending.get("booking_id"):
+        await call_tool(cancel_booking, deps.tool_context(), {"booking_id": pending["booking_id"],
+                                                              "reason": "changed before confirming"})
+
+
+def _merge(draft: Draft, slots: dict[str, Any]) -> tuple[Draft, list[dict[str, Any]] | None]:
+    """The draft with this message's details; and the candidates of a service word that fits several."""
+    if slots.get("service_id"):
+        draft["service_ids"] = [str(slots["service_id"])]
+    resolved = [str(m["id"]) for m in slots.get("services") or [] if m.get("id")]
+    unresolved = [m for m in slots.get("services") or [] if not m.get("id") and m.get("candidates")]
+    if resolved:
+        draft["service_ids"] = resolved
+    if slots.get("date"):
+        draft["date"] = str(slots["date"])
+    if slots.get("time"):
+        draft["time"] = str(slots["time"])
+    if slots.get("staff") and slots["staff"].get("id"):
+        draft["staff_id"] = str(slots["staff"]["id"])
+    ask = unresolved[0]["candidates"] if unresolved and not resolved else None
+    return draft, ask
+
+
+def _today(deps: TurnDeps) -> date:
+    return deps.clock.now().astimezone(deps.salon.zone).date()
+
+
+def _services_label(deps: TurnDeps, service_ids: list[str]) -> str:
+    return " + ".join(deps.service_name(sid) for sid in service_ids)
+
+
+def _slot_rows(slots: list[Any], deps: TurnDeps, language: str, *, with_day: bool) -> tuple[
+        list[tuple[str, str, str | None]], list[dict[str, Any]]]:
+    rows: list[tuple[str, str, str | None]] = []
+    options: list[dict[str, Any]] = []
+    for slot in slots[:10]:
+        starts = slot.starts_at.astimezone(deps.salon.zone)
+        title = (f"{day_label(starts.date(), language)} " if with_day else "") + time_label(starts.time(), language)
+        staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in slot.items))
+        ident = f"slot:{slot.starts_at.isoformat()}"
+        rows.append((ident, title, staff))
+        options.append({"id": ident, "starts_at": slot.starts_at.isoformat()})
+    return rows, options
+
+
+async def _search(deps: TurnDeps, draft: Draft, first: date, days: int) -> Availability | ToolError:
+    return await call_tool(check_availability, deps.tool_context(), {
+        "service_ids": draft["service_ids"], "from_date": first.isoformat(),
+        "to_date": (first + timedelta(days=days - 1)).isoformat(), "staff_id": draft.get("staff_id"), "limit": 50})
+
+
+def _confirm_reply(view: BookingView, deps: TurnDeps, language: str) -> Reply:
+    starts = view.starts_at.astimezone(deps.salon.zone)
+    staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in view.items))
+    body = text("confirm_summary", language, service=" + ".join(item.service for item in view.items), staff=staff,
+                day=day_label(starts.date(), language), time=time_label(starts.time(), language),
+                price=view.total_price)
+    return buttons(body, [("confirm:yes", "btn_confirm"), ("intent:availability", "btn_change"),
+                          ("confirm:no", "btn_cancel")], language)
+
+
+async def _hold(state: Conversation, deps: TurnDeps, draft: Draft, starts_at: str, language: str) -> dict[str, Any]:
+    key = f"{deps.thread_id}:{state.get('turns', 0)}:hold"
+    held = await call_tool(hold_slot, deps.tool_context(), {
+        "service_ids": draft["service_ids"], "starts_at": starts_at, "staff_id": draft.get("staff_id")},
+        idempotency_key=key)
+    if isinstance(held, ToolError):
+        alternatives = held.details.get("alternatives") or []
+        if not alternatives:
+            return {"outbox": out(say("no_slots_at_all", language, service=_services_label(deps, draft["service_ids"]),
+                                      days=SEARCH_DAYS)), "draft": draft, "pending": None, "flow": "book"}
+        moment = datetime.fromisoformat(starts_at).astimezone(deps.salon.zone)
+        slots = Availability.model_validate({"branch_id": str(deps.branch_id), "timezone": str(deps.salon.zone),
+                                             "slots": alternatives}).slots
+        rows, options = _slot_rows(slots, deps, language, with_day=True)
+        body = text("slot_taken", language, time=time_label(moment.time(), language))
+        return {"outbox": out(rows_list(body, "times_button", rows, language)), "draft": draft,
+                "pending": Pending(kind="choose_slot", options=options), "flow": "book"}
+    return {"outbox": out(_confirm_reply(held, deps, language)), "draft": draft,
+            "pending": Pending(kind="confirm_booking", booking_id=str(held.id)), "flow": "book"}
+
+
+async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    deps = runtime.context
+    language = language_of(state.get("language"))
+    slots: dict[str, Any] = (state.get("understanding") or {}).get("slots") or {}
+    pending = state.get("pending")
+    await _release(deps, pending)
+    draft, ask = _merge(_draft(state), slots)
+    if ask:  # "haircut": men's, women's or kids'?
+        options = [{"id": f"svc:{c['id']}", "name": c["name"]} for c in ask]
+        body = text("ask_which_of", language, options=", ".join(c["name"] for c in ask))
+        rows: list[tuple[str, str, str | None]] = [
+            (o["id"], o["name"], price_label(deps.snapshot.prices.get(o["id"][4:], (0, 0))[0])) for o in options]
+        return {"outbox": out(rows_list(body, "services_button", rows, language)), "draft": draft,
+                "pending": Pending(kind="choose_service", options=options), "flow": "book"}
+    if not draft.get("service_ids"):
+        services = deps.snapshot.services[:10]
+        rows = [(f"svc:{sid}", name, price_label(deps.snapshot.prices.get(sid, (0, 0))[0]))
+                for sid, name, _ in services]
+        return {"outbox": out(rows_list(text("ask_service", language), "services_button", rows, language)),
+                "draft": draft, "pending": Pending(kind="choose_service", options=[{"id": r[0]} for r in rows]),
+                "flow": "book"}
+    if slots.get("start"):  # a time picked from the list we offered
+        return await _hold(state, deps, draft, str(slots["start"]), language)
+    service = _services_label(deps, draft["service_ids"])
+    if not draft.get("date"):
+        today = _today(deps)
+        days = [("btn_today", today), ("btn_tomorrow", today + timedelta(days=1)),
+                ("btn_day_after", today + timedelta(days=2))]
+        return {"outbox": out(buttons(text("ask_day_body", language, service=service),
+                                      [(f"date:{day.isoformat()}", key) for key, day in days], language)),
+                "draft": draft, "pending": None, "flow": "book"}
+    day = date.fromisoformat(str(draft["date"]))
+    found = await _search(deps, draft, day, 1)
+    if isinstance(found, ToolError):
+        return {"outbox": out(TextReply(found.message)), "draft": draft, "pending": None, "flow": "book"}
+    if draft.get("time"):
+        wanted = str(draft["time"])
+        match = next((slot for slot in found.slots
+                      if slot.starts_at.astimezone(deps.salon.zone).strftime("%H:%M") == wanted), None)
+        if match is not None:
+            return await _hold(state, deps, draft, match.starts_at.isoformat(), language)
+    slots_found = found.slots
+    intro = text("offer_slots", language, service=service, day=day_label(day, language))
+    if not slots_found:
+        later = await _search(deps, draft, day + timedelta(days=1), SEARCH_DAYS)
+        if isinstance(later, ToolError) or not later.slots:
+            return {"outbox": out(say("no_slots_at_all", language, service=service, days=SEARCH_DAYS),),
+                    "draft": draft, "pending": None, "flow": "book"}
+        rows, options = _slot_rows(later.slots, deps, language, with_day=True)
+        intro = text("no_slots_that_day", language, service=service, day=day_label(day, language))
+    else:
+        if draft.get("time"):  # the asked time is not free: the nearest ones to it, in time order
+            asked = datetime.strptime(str(draft["time"]), "%H:%M").time()
+            minutes = asked.hour * 60 + asked.minute
+
+            def distance(slot: Slot) -> int:
+                local = slot.starts_at.astimezone(deps.salon.zone)
+                return abs(local.hour * 60 + local.minute - minutes)
+
+            slots_found = sorted(sorted(slots_found, key=distance)[:10], key=lambda slot: slot.starts_at)
+            intro = text("slot_taken", language, time=time_label(asked, language))
+        rows, options = _slot_rows(slots_found, deps, language, with_day=False)
+    return {"outbox": out(rows_list(intro, "times_button", rows, language)), "draft": draft,
+            "pending": Pending(kind="choose_slot", options=options), "flow": "book"}
+
+
+async def confirm(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    """The answer to "Shall I book it?": yes confirms the held booking, no releases it."""
+    deps = runtime.context
+    language = language_of(state.get("language"))
+    pending = state.get("pending") or Pending()
+    booking_id = pending.get("booking_id")
+    intent = (state.get("understanding") or {}).get("intent")
+    if intent != "affirm" or not booking_id:
+        await _release(deps, pending)
+        return {"outbox": out(say("not_booked", language)), "draft": Draft(), "pending": None, "flow": "confirm"}
+    done = await call_tool(confirm_booking, deps.tool_context(), {"booking_id": booking_id},
+                           idempotency_key=f"{deps.thread_id}:{booking_id}:confirm")
+    if isinstance(done, ToolError):  # the hold lapsed: offer what is free now
+        draft = _draft(state)
+        draft["time"] = None
+        again = await book({**state, "pending": None, "draft": draft,
+                            "understanding": {"slots": {}}}, runtime)
+        return {**again, "outbox": out(say("hold_expired", language)) + again["outbox"], "flow": "confirm"}
+    starts = done.starts_at.astimezone(deps.salon.zone)
+    staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in done.items))
+    reply = say("booked", language, service=" + ".join(item.service for item in done.items), staff=staff,
+                day=day_label(starts.date(), language), time=time_label(starts.time(), language),
+                branch=deps.branch_name)
+    return {"outbox": out(reply), "draft": Draft(), "pending": None, "flow": "confirm"}

@@ -1,0 +1,109 @@
+"""The short answers: greeting with the menu, thanks, prices, refusals, asking again, and handing over to a person.
+
+Handover: the conversation is marked (``handoff``) and the bot stays silent on it until staff hand it back; the
+customer is told a person will reply, and roughly when (now, or when the branch next opens).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graphs.deps import TurnDeps
+from graphs.render import buttons, language_of, out, price_label, say, text, time_label
+from graphs.state import Conversation, Handoff
+
+MISSES_BEFORE_HANDOVER = 2  # ask again once; the second miss in a row goes to a person
+
+
+async def greet(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    deps = runtime.context
+    language = language_of(state.get("language"))
+    name = (deps.customer_name or "").split()[0] if deps.customer_name else ""
+    body = text("welcome", language, name=name, salon=deps.snapshot.name).replace(" !", "!").replace("  ", " ")
+    return {"outbox": out(buttons(body, [("intent:book", "btn_book"), ("intent:my_bookings", "btn_my_bookings"),
+                                         ("intent:catalog", "btn_prices")], language)),
+            "pending": None, "misses": 0, "flow": "greet"}
+
+
+async def thanks(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    return {"outbox": out(say("thanks_reply", language_of(state.get("language")))), "misses": 0, "flow": "thanks"}
+
+
+async def catalog(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    """Prices of the services named, or of the first ones on the menu; every figure from the salon's catalog."""
+    deps = runtime.context
+    language = language_of(state.get("language"))
+    slots: dict[str, Any] = (state.get("understanding") or {}).get("slots") or {}
+    named: list[str] = []
+    for mention in slots.get("services") or []:
+        if mention.get("id"):
+            named.append(str(mention["id"]))
+        named.extend(str(c["id"]) for c in mention.get("candidates") or [])
+    chosen = [(sid, name) for sid, name, _ in deps.snapshot.services if not named or sid in named][:12]
+    lines = []
+    for sid, name in chosen:
+        price, minutes = deps.snapshot.prices.get(sid, (0, 0))
+        lines.append("• " + text("price_line", language, service=name, price=price_label(price), minutes=minutes))
+    return {"outbox": out(buttons(text("price_list", language, lines="\n".join(lines)),
+                                  [("intent:book", "btn_book")], language)), "misses": 0, "flow": "catalog"}
+
+
+async def refuse(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    """A flagged message: refused in one line, no tool called. The flags are kept in the turn's understanding."""
+    deps = runtime.context
+    language = language_of(state.get("language"))
+    flags = (state.get("understanding") or {}).get("flags") or []
+    if "data_exfiltration" in flags:
+        reply = say("refused_other_data", language)
+    else:
+        reply = say("refused_injection", language, salon=deps.snapshot.name)
+    return {"outbox": out(reply), "flow": "refuse"}
+
+
+async def out_of_scope(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    deps = runtime.context
+    return {"outbox": out(say("out_of_scope", language_of(state.get("language")), salon=deps.snapshot.name)),
+            "flow": "out_of_scope"}
+
+
+def _reply_when(deps: TurnDeps, language: str) -> str:
+    """"in a few minutes" while the branch is open, else "when we open at 10:00 am"."""
+    now = deps.clock.now().astimezone(deps.salon.zone)
+    for offset in range(8):
+        day = (now + timedelta(days=offset)).date()
+        hours = deps.salon.hours.get(day.weekday())
+        if not hours:
+            continue
+        opens = datetime.combine(day, hours[0], tzinfo=deps.salon.zone)
+        closes = datetime.combine(day, hours[1], tzinfo=deps.salon.zone)
+        if offset == 0 and opens <= now < closes:
+            return text("handover_when_open", language)
+        if now < opens:
+            return text("handover_when_closed", language, opens=time_label(hours[0], language))
+    return text("handover_when_open", language)
+
+
+async def handover(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    deps = runtime.context
+    language = language_of(state.get("language"))
+    understanding = state.get("understanding") or {}
+    intent = understanding.get("intent", "")
+    reason = {"human": "asked for a person", "complaint": "complaint"}.get(
+        intent, "not understood" if not understanding.get("settled", True) else f"{intent} is not automated yet")
+    key = "handover" if intent in ("human", "complaint") or not understanding.get("settled", True) \
+        else "not_automated"
+    reply = say(key, language, when=_reply_when(deps, language))
+    return {"outbox": out(reply), "pending": None, "misses": 0, "flow": "handover",
+            "handoff": Handoff(reason=reason, since=deps.clock.now().isoformat())}
+
+
+async def fallback(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    """Not understood: ask to rephrase once; the second miss in a row goes to a person."""
+    misses = int(state.get("misses") or 0) + 1
+    if misses >= MISSES_BEFORE_HANDOVER:
+        return await handover(state, runtime)
+    return {"outbox": out(say("rephrase", language_of(state.get("language")))), "misses": misses,
+            "flow": "fallback"}

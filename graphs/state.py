@@ -1,0 +1,53 @@
+"""The customer conversation's state: what one thread remembers between messages.
+
+Plain data only (strings, numbers, lists, dicts): the checkpointer reads it back with strict msgpack, and a state
+that needed a class to load would not come back after a crash. Each turn starts from the saved state plus the new
+message in ``inbound``, and ends with the replies for that message in ``outbox``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+PendingKind = Literal["choose_service", "choose_slot", "confirm_booking", "choose_booking", "confirm_cancel"]
+
+
+class Inbound(TypedDict, total=False):
+    text: str
+    payload: str | None  # an interactive reply's id (button or list row)
+    message_id: str | None  # the channel's id, for logs
+
+
+class Draft(TypedDict, total=False):
+    """The booking being put together across messages."""
+
+    service_ids: list[str]
+    date: str | None  # YYYY-MM-DD, the salon's local date
+    time: str | None  # HH:MM, local
+    staff_id: str | None
+
+
+class Pending(TypedDict, total=False):
+    """What the last reply asked, so the next message can be read as its answer."""
+
+    kind: PendingKind
+    options: list[dict[str, Any]]  # choose_*: the rows offered (id plus what acting on it needs)
+    booking_id: str  # confirm_booking / confirm_cancel
+
+
+class Handoff(TypedDict, total=False):
+    reason: str
+    since: str  # ISO-8601
+
+
+class Conversation(TypedDict, total=False):
+    language: str  # en, hinglish or hi: the customer's latest, for replies
+    inbound: Inbound
+    understanding: dict[str, Any]  # intent, confidence, tier, settled, flags, reason, slots
+    draft: Draft
+    pending: Pending | None
+    handoff: Handoff | None  # set: a person has the conversation; the bot stays silent
+    misses: int  # messages in a row the bot could not understand
+    turns: int
+    outbox: list[dict[str, Any]]  # this turn's replies, as Cloud API message objects (tools.replies.to_whatsapp)
+    flow: str  # the flow node that answered this turn, for analytics and tests
