@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
@@ -487,6 +488,54 @@ def nlu(
             raise _fail(str(exc), 1) from exc
         raise
     raise typer.Exit(code)
+
+
+@app.command("chat")
+def chat_command(
+    tenant: Annotated[str, typer.Option(help="Salon slug")] = "glow-studio",
+    branch: Annotated[str | None, typer.Option(help="Branch slug (default: the salon's first)")] = None,
+    phone: Annotated[str, typer.Option(help="Your phone number as the customer (E.164)")] = "+919800000001",
+    script: Annotated[str | None, typer.Option(
+        help="Play the customer's lines from FILE (or - for standard input) and print the transcript. A line "
+             "that is a number taps that option of the last reply.")] = None,
+    router: Annotated[str | None, typer.Option(help="L2 router: embedding, llm or rules. Default: ROUTER_BACKEND.")]
+        = None,
+) -> None:
+    """Talk to a salon as a customer, in the terminal, against the local database (buttons as numbered options).
+
+    Needs a migrated database with the salon in it (`cazo seed demo` for Glow Studio). Each turn shows the tier,
+    intent, flow and latency.
+    """
+    from cazo.chat import chat
+
+    settings = _settings()
+    if router not in (None, "embedding", "llm", "rules"):
+        raise _fail(f"--router must be embedding, llm or rules, not {router!r}.", 2)
+    lines: list[str] | None = None
+    if script is not None:
+        try:
+            lines = (sys.stdin.read() if script == "-" else Path(script).read_text(encoding="utf-8")).splitlines()
+        except OSError as exc:
+            raise _fail(f"Cannot read {script}: {exc.strerror or exc}", 2) from exc
+    from cazo.logging_config import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
+    url, started = _ensure_database(settings)
+    try:
+        _run(lambda: _migrate(url, settings))
+        _run(lambda: chat(settings, tenant=tenant, branch=branch, phone=phone, lines=lines, output=sys.stdout,
+                          router=router, interactive_input=input))
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
+    except Exception as exc:
+        from domain.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            raise _fail(f"{exc}. For the demo salon run `cazo seed demo` first.", 1) from exc
+        raise
+    finally:
+        if started:
+            embedded_server(settings).stop()
 
 
 @app.command("version")

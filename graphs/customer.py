@@ -49,7 +49,8 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     understanding = {"intent": found.intent.value, "confidence": round(found.confidence, 4), "tier": found.tier,
                      "settled": found.settled, "flags": list(found.flags), "reason": found.reason,
                      "slots": _plain(found.slots)}
-    return {"turns": turns, "language": found.language, "understanding": understanding, "outbox": []}
+    return {"turns": turns, "language": _reply_language(state.get("language"), found.language, inbound),
+            "understanding": understanding, "outbox": []}
 
 
 def route(state: Conversation) -> Flow:
@@ -80,6 +81,14 @@ def route(state: Conversation) -> Flow:
 
 async def silent(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
     return {"outbox": [], "flow": "silent"}
+
+
+def _reply_language(previous: str | None, detected: str, inbound: dict[str, Any]) -> str:
+    """The language to answer in. A tap on a button ("Confirm") or a word or two of English ("ok", "yes") says
+    nothing about the customer's language: keep the one the conversation was in."""
+    if previous and (inbound.get("payload") or (detected == "en" and len((inbound.get("text") or "").split()) <= 2)):
+        return previous
+    return detected
 
 
 def _plain(value: Any) -> Any:

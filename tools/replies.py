@@ -188,3 +188,24 @@ def to_whatsapp(reply: Reply) -> dict[str, Any]:
             sections.append({**({"title": section.title} if section.title else {}), "rows": rows})
         interactive["action"] = {"button": reply.button, "sections": sections}
     return {"type": "interactive", "interactive": interactive}
+
+
+def message_body(message: dict[str, Any]) -> str:
+    """The text a Cloud API message object shows (``to_whatsapp``'s output, or one read back from storage)."""
+    if message.get("type") == "text":
+        return str(message["text"]["body"])
+    interactive = message.get("interactive") or {}
+    return str((interactive.get("body") or {}).get("text", ""))
+
+
+def message_choices(message: dict[str, Any]) -> tuple[Choice, ...]:
+    """The buttons or list rows of a Cloud API message object, numbered from 1."""
+    interactive = message.get("interactive") or {}
+    action = interactive.get("action") or {}
+    if interactive.get("type") == "button":
+        return tuple(Choice(n, b["reply"]["id"], b["reply"]["title"])
+                     for n, b in enumerate(action.get("buttons") or [], start=1))
+    if interactive.get("type") == "list":
+        rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+        return tuple(Choice(n, r["id"], r["title"], r.get("description")) for n, r in enumerate(rows, start=1))
+    return ()

@@ -20,12 +20,16 @@ NOW = "2026-11-25T12:00:00+05:30"
 KEYS = {"intent", "confidence", "tier", "language", "settled", "slots", "flags", "reason", "latency_ms"}
 
 
-def nlu(*args: str, data_dir: Path, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def environment_for(data_dir: Path, **env: str) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items()
                    if k not in {"DATABASE_URL", "OPENAI_API_KEY", "ROUTER_BACKEND", "ENVIRONMENT"}}
     environment.update({"DATA_DIR": str(data_dir), "LOG_FORMAT": "json", **env})
-    return subprocess.run([sys.executable, "-m", "cazo", "nlu", *args], env=environment, input=stdin,
-                          capture_output=True, text=True, timeout=300, cwd=data_dir)
+    return environment
+
+
+def nlu(*args: str, data_dir: Path, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cazo", "nlu", *args], env=environment_for(data_dir, **env),
+                          input=stdin, capture_output=True, text=True, timeout=300, cwd=data_dir)
 
 
 def test_one_message_as_json_is_exactly_one_object_with_the_stable_keys(trained_router: Any,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,7 +22,7 @@ from domain.uow import Actor, UnitOfWork
 from graphs.checkpoint import open_checkpointer, prepare_checkpoint_tables
 from graphs.customer import build_customer_graph
 from graphs.turn import TurnResult, customer_deps, handle_message, load_salon
-from tools.base import run_tool
+from tools.base import call_tool, run_tool
 from tools.bookings import check_availability
 
 APP_ROLE = "cazo_app"
@@ -44,6 +45,7 @@ class Chat:
     say: Callable[..., Awaitable[TurnResult]]
     deps: Any
     restart: Callable[[], Awaitable[None]]
+    deps_url: str = ""
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ async def chat(db: async_sessionmaker[AsyncSession], clock: FixedClock, checkpoi
 
     await start()
     try:
-        yield Chat(say, deps, restart)
+        yield Chat(say, deps, restart, checkpoint_tables)
     finally:
         await holder["cm"].__aexit__(None, None, None)
 
@@ -210,3 +212,52 @@ async def test_a_hindi_customer_is_answered_in_hindi(chat: Chat) -> None:
     assert greeted.flow == "greet" and "नमस्ते" in body(greeted)
     prices = await chat.say("फेशियल कितने का है?")
     assert prices.flow == "catalog" and "₹2,500" in body(prices) and "मिनट" in body(prices)
+
+
+async def test_a_tap_on_an_english_button_keeps_the_customers_language(chat: Chat) -> None:
+    at = await a_free_time_tomorrow(chat, "Beard trim")
+    await chat.say(f"kal {at} baje beard trim karwana hai")
+    done = await chat.say("Confirm", payload="confirm:yes")
+    assert "ke saath" in body(done)  # Hinglish, as the customer wrote
+
+
+async def test_a_correction_while_the_summary_waits_releases_the_hold_and_moves_on(chat: Chat) -> None:
+    at = await a_free_time_tomorrow(chat, "Beard trim")
+    await chat.say(f"kal {at} beard trim")
+    [first] = await bookings_of(chat)
+    moved = await chat.say("actually make it day after tomorrow")
+    assert moved.flow == "book"
+    statuses = {b.id: b.status for b in await bookings_of(chat)}
+    assert statuses[first.id] == "cancelled"  # the first hold was given back
+
+
+async def test_a_time_taken_between_the_offer_and_the_tap_gets_the_nearest_free_ones(
+        chat: Chat, uow_for: Callable[..., UnitOfWork]) -> None:
+    from tools.bookings import book_appointment
+    from tools.context import ToolContext
+
+    listed = await chat.say("kal beard trim")
+    first_slot = options(listed)[0]
+    staff_ctx = ToolContext(sessions=chat.deps.sessions, clock=chat.deps.clock, tenant_id=chat.deps.tenant_id,
+                            actor=Actor("staff", "front-desk"), role="front_desk", branch_id=chat.deps.branch_id)
+    other = await customer_deps(chat.deps.sessions, chat.deps.clock, await load_salon(
+        chat.deps.sessions, chat.deps.clock, chat.deps.tenant_id, "bandra"), chat.deps.understander, "+919811111111")
+    beard_trim = next(sid for sid, name, _ in chat.deps.snapshot.services if name == "Beard trim")
+    # The front desk books that very time for someone else (every stylist who does beard trims, one by one).
+    for staff_id, _ in chat.deps.snapshot.staff:
+        await call_tool(book_appointment, staff_ctx, {"service_ids": [beard_trim], "starts_at": first_slot[5:],
+                                                      "staff_id": staff_id, "customer_id": str(other.customer_id)})
+    taken = await chat.say("that one", payload=first_slot)
+    assert taken.flow == "book" and options(taken) and first_slot not in options(taken)
+    assert all(o.startswith("slot:") for o in options(taken))
+
+
+async def test_two_messages_at_once_are_both_handled_one_after_the_other(chat: Chat) -> None:
+    first, second = await asyncio.gather(chat.say("namaste"), chat.say("rate list bhejo"))
+    assert {first.flow, second.flow} == {"greet", "catalog"}
+    state = await chat.say("thank you")
+    assert state.flow == "thanks"
+    # Three turns recorded, none lost to the race.
+    async with open_checkpointer(chat.deps_url, APP_ROLE) as saver:
+        saved = await build_customer_graph(saver).aget_state({"configurable": {"thread_id": chat.deps.thread_id}})
+    assert saved.values["turns"] == 3
