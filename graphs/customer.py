@@ -24,7 +24,7 @@ from graphs.deps import TurnDeps
 from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
 from graphs.flows.booking import book, confirm
 from graphs.flows.talk import catalog, fallback, greet, handover, out_of_scope, refuse, thanks
-from graphs.state import Conversation
+from graphs.state import Conversation, Inbound
 
 Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
                "refuse", "out_of_scope", "fallback", "handover", "silent"]
@@ -83,7 +83,7 @@ async def silent(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, A
     return {"outbox": [], "flow": "silent"}
 
 
-def _reply_language(previous: str | None, detected: str, inbound: dict[str, Any]) -> str:
+def _reply_language(previous: str | None, detected: str, inbound: Inbound) -> str:
     """The language to answer in. A tap on a button ("Confirm") or a word or two of English ("ok", "yes") says
     nothing about the customer's language: keep the one the conversation was in."""
     if previous and (inbound.get("payload") or (detected == "en" and len((inbound.get("text") or "").split()) <= 2)):
