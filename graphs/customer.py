@@ -6,8 +6,8 @@
 ``understand`` runs the understanding pipeline (guard, L1 rules, L2 router, L3) on the new message, reading it in
 the light of what the last reply asked (a yes/no, a list of times). ``route`` picks one flow; each flow calls the
 typed tools and leaves its replies in ``outbox``. While a person has the conversation (``handoff``), the bot reads
-nothing and says nothing. Requests with no flow yet (reschedule, FAQ, offers, payments, feedback) go to a person
-rather than get a guess.
+nothing and says nothing. Requests with no flow yet (FAQ, offers, payments, feedback) go to a person rather than
+get a guess.
 """
 
 from __future__ import annotations
@@ -23,15 +23,16 @@ from agents.intents import Intent
 from graphs.deps import TurnDeps
 from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
 from graphs.flows.booking import book, confirm
+from graphs.flows.reschedule import confirm_move, reschedule
 from graphs.flows.talk import catalog, fallback, greet, handover, out_of_scope, refuse, thanks
 from graphs.state import Conversation, Inbound
 
 Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
-               "refuse", "out_of_scope", "fallback", "handover", "silent"]
+               "refuse", "out_of_scope", "fallback", "handover", "silent", "reschedule", "confirm_move"]
 _BY_INTENT: dict[str, Flow] = {
     "greet": "greet", "book": "book", "availability": "book", "my_bookings": "my_bookings", "cancel": "cancel",
     "opt_out": "consent", "opt_in": "consent", "catalog": "catalog", "thanks": "thanks", "human": "handover",
-    "complaint": "handover", "out_of_scope": "out_of_scope",
+    "complaint": "handover", "out_of_scope": "out_of_scope", "reschedule": "reschedule",
 }
 
 
@@ -43,7 +44,8 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     inbound = state.get("inbound") or {}
     pending = state.get("pending") or {}
     kind = pending.get("kind")
-    context = deps.salon.turn(deps.clock.now(), pending_confirmation=kind in ("confirm_booking", "confirm_cancel"),
+    confirming = kind in ("confirm_booking", "confirm_cancel", "confirm_move")
+    context = deps.salon.turn(deps.clock.now(), pending_confirmation=confirming,
                               menu=tuple(o["id"] for o in pending.get("options") or []) or None)
     found = await deps.understander.understand(inbound.get("text") or "", context, payload=inbound.get("payload"))
     understanding = {"intent": found.intent.value, "confidence": round(found.confidence, 4), "tier": found.tier,
@@ -67,8 +69,14 @@ def route(state: Conversation) -> Flow:
         return "confirm"
     if kind == "confirm_cancel" and intent in ("affirm", "deny"):
         return "confirm_cancel"
+    if kind == "confirm_move" and intent in ("affirm", "deny"):
+        return "confirm_move"
+    moving = state.get("moving")
     if slots.get("appointment_id") and kind == "choose_booking":
-        return "cancel"
+        return "reschedule" if moving else "cancel"
+    if moving and (slots.get("start") or ((slots.get("date") or slots.get("time"))
+                                          and intent in ("availability", "book", "reschedule"))):
+        return "reschedule"
     if slots.get("start") or slots.get("service_id"):
         return "book"
     if kind == "confirm_booking" and intent in ("book", "availability", "reschedule") and (
@@ -108,7 +116,7 @@ def build_customer_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> Compi
     nodes = {"greet": greet, "book": book, "confirm": confirm, "my_bookings": my_bookings, "cancel": cancel,
              "confirm_cancel": confirm_cancel, "consent": consent, "catalog": catalog, "thanks": thanks,
              "refuse": refuse, "out_of_scope": out_of_scope, "fallback": fallback, "handover": handover,
-             "silent": silent}
+             "silent": silent, "reschedule": reschedule, "confirm_move": confirm_move}
     for name, node in nodes.items():
         graph.add_node(name, node)
         graph.add_edge(name, END)

@@ -6,6 +6,7 @@ Passed to the graph as LangGraph's run context (never stored in the checkpoint),
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 
@@ -36,6 +37,11 @@ class TurnDeps:
         return ToolContext(sessions=self.sessions, clock=self.clock, tenant_id=self.tenant_id,
                            actor=Actor("customer", str(self.customer_id)), role="customer",
                            branch_id=self.branch_id, customer_id=self.customer_id, source="whatsapp")
+
+    def idempotency_key(self, *parts: object) -> str:
+        """A short, stable key for one change in this conversation (the same on a re-run of the same step)."""
+        digest = hashlib.blake2b("|".join([self.thread_id, *map(str, parts)]).encode(), digest_size=16)
+        return f"chat:{digest.hexdigest()}"
 
     def service_name(self, service_id: str) -> str:
         return next((name for sid, name, _ in self.snapshot.services if sid == service_id), "service")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-PendingKind = Literal["choose_service", "choose_slot", "confirm_booking", "choose_booking", "confirm_cancel"]
+PendingKind = Literal["choose_service", "choose_slot", "confirm_booking", "choose_booking", "confirm_cancel",
+                      "confirm_move"]
 
 
 class Inbound(TypedDict, total=False):
@@ -25,6 +26,15 @@ class Draft(TypedDict, total=False):
     date: str | None  # YYYY-MM-DD, the salon's local date
     time: str | None  # HH:MM, local
     staff_id: str | None
+
+
+class Moving(TypedDict, total=False):
+    """The booking being moved, and the new day and time as they are gathered."""
+
+    booking_id: str
+    date: str | None
+    time: str | None
+    starts_at: str  # the new start offered in the last summary (ISO-8601, UTC)
 
 
 class Pending(TypedDict, total=False):
@@ -45,6 +55,7 @@ class Conversation(TypedDict, total=False):
     inbound: Inbound
     understanding: dict[str, Any]  # intent, confidence, tier, settled, flags, reason, slots
     draft: Draft
+    moving: Moving | None
     pending: Pending | None
     handoff: Handoff | None  # set: a person has the conversation; the bot stays silent
     misses: int  # messages in a row the bot could not understand

@@ -23,7 +23,7 @@ def _when(view: BookingView, deps: TurnDeps, language: str) -> tuple[str, str]:
     return day_label(starts.date(), language), time_label(starts.time(), language)
 
 
-async def _upcoming(deps: TurnDeps) -> list[BookingView]:
+async def upcoming(deps: TurnDeps) -> list[BookingView]:
     found = await call_tool(list_my_bookings, deps.tool_context(), {})
     if isinstance(found, ToolError):
         return []
@@ -33,7 +33,7 @@ async def _upcoming(deps: TurnDeps) -> list[BookingView]:
 async def my_bookings(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
     deps = runtime.context
     language = language_of(state.get("language"))
-    bookings = await _upcoming(deps)
+    bookings = await upcoming(deps)
     if not bookings:
         return {"outbox": out(buttons(text("no_bookings", language), [("intent:book", "btn_book")], language)),
                 "pending": None, "flow": "my_bookings"}
@@ -58,7 +58,7 @@ async def cancel(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, A
     deps = runtime.context
     language = language_of(state.get("language"))
     slots: dict[str, Any] = (state.get("understanding") or {}).get("slots") or {}
-    bookings = await _upcoming(deps)
+    bookings = await upcoming(deps)
     chosen = slots.get("appointment_id")
     if chosen:
         bookings = [b for b in bookings if str(b.id) == str(chosen)]
@@ -86,7 +86,7 @@ async def confirm_cancel(state: Conversation, runtime: Runtime[TurnDeps]) -> dic
     if intent != "affirm" or not pending.get("booking_id"):
         return {"outbox": out(say("kept", language)), "pending": None, "flow": "confirm_cancel"}
     done = await call_tool(cancel_booking, deps.tool_context(), {"booking_id": pending["booking_id"]},
-                           idempotency_key=f"{deps.thread_id}:{pending['booking_id']}:cancel")
+                           idempotency_key=deps.idempotency_key("cancel", pending["booking_id"]))
     if isinstance(done, ToolError):  # e.g. inside the cancellation window: the rule's own words
         return {"outbox": out(TextReply(done.message) if done.message else say("rephrase", language)),
                 "pending": None, "flow": "confirm_cancel"}

@@ -95,7 +95,7 @@ def _confirm_reply(view: BookingView, deps: TurnDeps, language: str) -> Reply:
 
 
 async def _hold(state: Conversation, deps: TurnDeps, draft: Draft, starts_at: str, language: str) -> dict[str, Any]:
-    key = f"{deps.thread_id}:{state.get('turns', 0)}:hold"
+    key = deps.idempotency_key("hold", state.get("turns", 0))
     held = await call_tool(hold_slot, deps.tool_context(), {
         "service_ids": draft["service_ids"], "starts_at": starts_at, "staff_id": draft.get("staff_id")},
         idempotency_key=key)
@@ -192,7 +192,7 @@ async def confirm(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, 
         await _release(deps, pending)
         return {"outbox": out(say("not_booked", language)), "draft": Draft(), "pending": None, "flow": "confirm"}
     done = await call_tool(confirm_booking, deps.tool_context(), {"booking_id": booking_id},
-                           idempotency_key=f"{deps.thread_id}:{booking_id}:confirm")
+                           idempotency_key=deps.idempotency_key("confirm", booking_id))
     if isinstance(done, ToolError):  # the hold lapsed: offer what is free now
         draft = _draft(state)
         draft["time"] = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from graphs.checkpoint import open_checkpointer, prepare_checkpoint_tables
 from graphs.customer import build_customer_graph
 from graphs.turn import TurnResult, customer_deps, handle_message, load_salon
 from tools.base import call_tool, run_tool
-from tools.bookings import check_availability
+from tools.bookings import check_availability, list_my_bookings
 
 APP_ROLE = "cazo_app"
 PHONE = "+919812345678"
@@ -261,3 +261,27 @@ async def test_two_messages_at_once_are_both_handled_one_after_the_other(chat: C
     async with open_checkpointer(chat.deps_url, APP_ROLE) as saver:
         saved = await build_customer_graph(saver).aget_state({"configurable": {"thread_id": chat.deps.thread_id}})
     assert saved.values["turns"] == 3
+
+
+async def test_moving_a_booking_to_another_day_asks_for_a_time_then_a_yes(chat: Chat) -> None:
+    at = await a_free_time_tomorrow(chat, "Beard trim")
+    await chat.say(f"kal {at} beard trim")
+    await chat.say("Confirm", payload="confirm:yes")
+    [booked] = (await run_tool(list_my_bookings, chat.deps.tool_context(), {})).bookings
+    asked = await chat.say("can I move my appointment to day after tomorrow?")
+    assert asked.flow == "reschedule" and options(asked) and all(o.startswith("slot:") for o in options(asked))
+    picked = await chat.say("that one", payload=options(asked)[0])
+    assert picked.flow == "reschedule" and options(picked) == ["confirm:yes", "confirm:no"]
+    [unmoved] = (await run_tool(list_my_bookings, chat.deps.tool_context(), {})).bookings
+    assert unmoved.starts_at == booked.starts_at  # nothing moved before the yes
+    done = await chat.say("yes")
+    assert done.flow == "confirm_move", done
+    assert "now on" in body(done), body(done)
+    [moved] = (await run_tool(list_my_bookings, chat.deps.tool_context(), {})).bookings
+    assert (moved.id, moved.status) == (booked.id, "confirmed")
+    assert moved.starts_at == datetime.fromisoformat(options(asked)[0][5:])
+
+
+async def test_a_customer_without_bookings_who_wants_to_move_one_is_offered_to_book(chat: Chat) -> None:
+    result = await chat.say("I need to reschedule")
+    assert result.flow == "reschedule" and options(result) == ["intent:book"]
