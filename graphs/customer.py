@@ -24,15 +24,16 @@ from graphs.deps import TurnDeps
 from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
 from graphs.flows.booking import book, confirm
 from graphs.flows.reschedule import confirm_move, reschedule
-from graphs.flows.talk import catalog, fallback, greet, handover, out_of_scope, refuse, thanks
+from graphs.flows.talk import catalog, fallback, greet, handover, menu, out_of_scope, refuse, thanks
 from graphs.state import Conversation, Inbound
 
 Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
-               "refuse", "out_of_scope", "fallback", "handover", "silent", "reschedule", "confirm_move"]
+               "refuse", "out_of_scope", "fallback", "handover", "silent", "reschedule", "confirm_move", "menu"]
 _BY_INTENT: dict[str, Flow] = {
     "greet": "greet", "book": "book", "availability": "book", "my_bookings": "my_bookings", "cancel": "cancel",
     "opt_out": "consent", "opt_in": "consent", "catalog": "catalog", "thanks": "thanks", "human": "handover",
-    "complaint": "handover", "out_of_scope": "out_of_scope", "reschedule": "reschedule",
+    "complaint": "handover", "out_of_scope": "out_of_scope", "reschedule": "reschedule", "affirm": "menu",
+    "deny": "menu",
 }
 
 
@@ -116,7 +117,7 @@ def build_customer_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> Compi
     nodes = {"greet": greet, "book": book, "confirm": confirm, "my_bookings": my_bookings, "cancel": cancel,
              "confirm_cancel": confirm_cancel, "consent": consent, "catalog": catalog, "thanks": thanks,
              "refuse": refuse, "out_of_scope": out_of_scope, "fallback": fallback, "handover": handover,
-             "silent": silent, "reschedule": reschedule, "confirm_move": confirm_move}
+             "silent": silent, "reschedule": reschedule, "confirm_move": confirm_move, "menu": menu}
     for name, node in nodes.items():
         graph.add_node(name, node)
         graph.add_edge(name, END)

@@ -28,6 +28,16 @@ async def greet(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, An
             "pending": None, "misses": 0, "flow": "greet"}
 
 
+async def menu(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    """A yes or no with no question open: point at the open list if there is one, else offer the menu."""
+    language = language_of(state.get("language"))
+    if (state.get("pending") or {}).get("options"):
+        return {"outbox": out(say("pick_one", language)), "flow": "menu"}
+    return {"outbox": out(buttons(text("menu_body", language), [
+        ("intent:book", "btn_book"), ("intent:my_bookings", "btn_my_bookings"), ("intent:catalog", "btn_prices")],
+        language)), "pending": None, "flow": "menu"}
+
+
 async def thanks(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
     return {"outbox": out(say("thanks_reply", language_of(state.get("language")))), "misses": 0, "flow": "thanks"}
 

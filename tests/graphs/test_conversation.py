@@ -285,3 +285,14 @@ async def test_moving_a_booking_to_another_day_asks_for_a_time_then_a_yes(chat: 
 async def test_a_customer_without_bookings_who_wants_to_move_one_is_offered_to_book(chat: Chat) -> None:
     result = await chat.say("I need to reschedule")
     assert result.flow == "reschedule" and options(result) == ["intent:book"]
+
+
+async def test_a_yes_with_no_question_open_points_at_the_list_or_offers_the_menu(chat: Chat) -> None:
+    stray = await chat.say("yes")
+    assert stray.flow == "menu" and options(stray) == ["intent:book", "intent:my_bookings", "intent:catalog"]
+    listed = await chat.say("kal beard trim")
+    offered = options(listed)
+    again = await chat.say("ok")
+    assert again.flow == "menu" and again.replies and options(again) == []
+    picked = await chat.say("that one", payload=offered[0])  # the list is still open
+    assert options(picked)[0] == "confirm:yes"
