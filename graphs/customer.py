@@ -25,7 +25,8 @@ from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
 from graphs.flows.booking import book, confirm
 from graphs.flows.reschedule import confirm_move, reschedule
 from graphs.flows.talk import catalog, fallback, greet, handover, menu, out_of_scope, refuse, thanks
-from graphs.state import Conversation, Inbound
+from graphs.state import TRANSCRIPT_KEEP, Conversation, Inbound
+from tools.replies import message_body
 
 Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
                "refuse", "out_of_scope", "fallback", "handover", "silent", "reschedule", "confirm_move", "menu"]
@@ -41,7 +42,9 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     deps = runtime.context
     turns = int(state.get("turns") or 0) + 1
     if state.get("handoff"):
-        return {"turns": turns, "outbox": [], "flow": "silent"}
+        said = {"from": "customer", "text": (state.get("inbound") or {}).get("text") or ""}
+        return {"turns": turns, "outbox": [], "flow": "silent",
+                "transcript": [*(state.get("transcript") or []), said][-TRANSCRIPT_KEEP:]}
     inbound = state.get("inbound") or {}
     pending = state.get("pending") or {}
     kind = pending.get("kind")
@@ -52,8 +55,18 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     understanding = {"intent": found.intent.value, "confidence": round(found.confidence, 4), "tier": found.tier,
                      "settled": found.settled, "flags": list(found.flags), "reason": found.reason,
                      "slots": _plain(found.slots)}
+    said = {"from": "customer", "text": inbound.get("text") or ""}
     return {"turns": turns, "language": _reply_language(state.get("language"), found.language, inbound),
-            "understanding": understanding, "outbox": []}
+            "understanding": understanding, "outbox": [],
+            "transcript": [*(state.get("transcript") or []), said][-TRANSCRIPT_KEEP:]}
+
+
+async def finish(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    """Keep the bot's side of the turn in the transcript too."""
+    lines = [{"from": "bot", "text": message_body(message)} for message in state.get("outbox") or []]
+    if not lines:
+        return {}
+    return {"transcript": [*(state.get("transcript") or []), *lines][-TRANSCRIPT_KEEP:]}
 
 
 def route(state: Conversation) -> Flow:
@@ -118,9 +131,11 @@ def build_customer_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> Compi
              "confirm_cancel": confirm_cancel, "consent": consent, "catalog": catalog, "thanks": thanks,
              "refuse": refuse, "out_of_scope": out_of_scope, "fallback": fallback, "handover": handover,
              "silent": silent, "reschedule": reschedule, "confirm_move": confirm_move, "menu": menu}
+    graph.add_node("finish", finish)
     for name, node in nodes.items():
         graph.add_node(name, node)
-        graph.add_edge(name, END)
+        graph.add_edge(name, "finish")
+    graph.add_edge("finish", END)
     graph.add_edge(START, "understand")
     graph.add_conditional_edges("understand", route, list(nodes))
     return graph.compile(checkpointer=checkpointer)

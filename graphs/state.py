@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+TRANSCRIPT_KEEP = 20  # lines kept for a handoff (what the person taking over reads first)
+
 PendingKind = Literal["choose_service", "choose_slot", "confirm_booking", "choose_booking", "confirm_cancel",
                       "confirm_move"]
 
@@ -61,4 +63,5 @@ class Conversation(TypedDict, total=False):
     misses: int  # messages in a row the bot could not understand
     turns: int
     outbox: list[dict[str, Any]]  # this turn's replies, as Cloud API message objects (tools.replies.to_whatsapp)
+    transcript: list[dict[str, str]]  # the last TRANSCRIPT_KEEP lines, {"from": "customer"|"bot", "text": ...}
     flow: str  # the flow node that answered this turn, for analytics and tests

@@ -15,11 +15,14 @@ from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agents.salon import SalonContext, salon_context_from_snapshot
 from agents.understand import Understander
 from domain.clock import Clock
+from domain.models import ConversationTurn, Handoff, HandoffStatus
 from domain.services.customers import register_customer
 from domain.services.snapshot import SalonSnapshot, salon_snapshot
 from domain.uow import Actor, UnitOfWork
@@ -71,11 +74,66 @@ async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock
 
 async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: AsyncConnectionPool, deps: TurnDeps,
                          text: str, *, payload: str | None = None, message_id: str | None = None) -> TurnResult:
+    """Handle one message. A ``message_id`` already handled (the channel delivered it twice) is not handled again:
+    the result has no replies and flow ``"duplicate"``."""
     started = time.perf_counter()
     async with one_turn_at_a_time(pool, deps.thread_id):
+        if message_id is not None and await _seen(deps, message_id):
+            return TurnResult(replies=[], flow="duplicate", understanding={}, latency_ms=0.0)
         state = await graph.ainvoke({"inbound": {"text": text, "payload": payload, "message_id": message_id}},
                                     {"configurable": {"thread_id": deps.thread_id}}, context=deps,
                                     durability="sync")
-    return TurnResult(replies=list(state.get("outbox") or []), flow=str(state.get("flow") or ""),
-                      understanding=dict(state.get("understanding") or {}),
-                      latency_ms=(time.perf_counter() - started) * 1000)
+        result = TurnResult(replies=list(state.get("outbox") or []), flow=str(state.get("flow") or ""),
+                            understanding=dict(state.get("understanding") or {}),
+                            latency_ms=(time.perf_counter() - started) * 1000)
+        await _record(deps, state, result, message_id)
+    return result
+
+
+async def _seen(deps: TurnDeps, message_id: str) -> bool:
+    async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("conversation"),
+                          clock=deps.clock) as uow:
+        found = await uow.session.scalar(select(ConversationTurn.id).where(
+            ConversationTurn.tenant_id == deps.tenant_id, ConversationTurn.message_id == message_id))
+    return found is not None
+
+
+async def _record(deps: TurnDeps, state: dict[str, Any], result: TurnResult, message_id: str | None) -> None:
+    """The turn's analytics row and, when the turn handed over, the open handoff (one per conversation)."""
+    understanding = result.understanding
+    async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("conversation"),
+                          clock=deps.clock) as uow:
+        uow.session.add(ConversationTurn(
+            tenant_id=deps.tenant_id, customer_id=deps.customer_id, thread_id=deps.thread_id,
+            turn=int(state.get("turns") or 0), message_id=message_id,
+            intent=str(understanding.get("intent") or "-")[:20], tier=str(understanding.get("tier") or "-"),
+            confidence=float(understanding.get("confidence") or 0.0),
+            settled=bool(understanding.get("settled", False)), flags=list(understanding.get("flags") or []),
+            flow=result.flow[:30], language=str(state.get("language") or "en"), latency_ms=result.latency_ms))
+        handoff = state.get("handoff")
+        if result.flow == "handover" and handoff:
+            await uow.session.execute(insert(Handoff).values(
+                tenant_id=deps.tenant_id, customer_id=deps.customer_id, thread_id=deps.thread_id,
+                reason=str(handoff.get("reason") or ""), transcript=list(state.get("transcript") or []),
+                status=HandoffStatus.OPEN.value, opened_at=deps.clock.now(),
+            ).on_conflict_do_nothing(index_elements=["tenant_id", "thread_id"],
+                                     index_where=Handoff.status == HandoffStatus.OPEN.value))
+        await uow.commit()
+
+
+async def release_handoff(graph: CompiledStateGraph[Any, Any, Any, Any], pool: AsyncConnectionPool,
+                          sessions: async_sessionmaker[AsyncSession], clock: Clock, tenant_id: uuid.UUID,
+                          handoff_id: uuid.UUID, staff: str) -> bool:
+    """Staff hand a conversation back to the bot: the handoff is closed and the bot answers the next message.
+    Safe to repeat: releasing a closed handoff changes nothing and returns False."""
+    async with UnitOfWork(sessions, tenant_id=tenant_id, actor=Actor("staff", staff), clock=clock) as uow:
+        handoff = await uow.get(Handoff, handoff_id, "handoff")
+        if handoff.status != HandoffStatus.OPEN.value:
+            return False
+        thread = handoff.thread_id
+        async with one_turn_at_a_time(pool, thread):
+            await graph.aupdate_state({"configurable": {"thread_id": thread}}, {"handoff": None, "misses": 0},
+                                      as_node="finish")
+            handoff.status, handoff.closed_at, handoff.closed_by = HandoffStatus.CLOSED.value, clock.now(), staff
+            await uow.commit()
+    return True

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agents.guards import InputGuard
 from agents.understand import Understander
 from domain.clock import FixedClock
-from domain.models import Booking, Customer
+from domain.models import Booking, ConversationTurn, Customer, Handoff
 from domain.seeding import seed_demo_salon
 from domain.services.snapshot import tenant_id_for_slug
 from domain.uow import Actor, UnitOfWork
 from graphs.checkpoint import open_checkpointer, prepare_checkpoint_tables
 from graphs.customer import build_customer_graph
-from graphs.turn import TurnResult, customer_deps, handle_message, load_salon
+from graphs.turn import TurnResult, customer_deps, handle_message, load_salon, release_handoff
 from tools.base import call_tool, run_tool
 from tools.bookings import check_availability, list_my_bookings
 
@@ -46,6 +46,8 @@ class Chat:
     deps: Any
     restart: Callable[[], Awaitable[None]]
     deps_url: str = ""
+    graph: Callable[[], Any] = lambda: None
+    pool: Callable[[], Any] = lambda: None
 
 
 @pytest.fixture
@@ -68,12 +70,13 @@ async def chat(db: async_sessionmaker[AsyncSession], clock: FixedClock, checkpoi
         await holder["cm"].__aexit__(None, None, None)
         await start()
 
-    async def say(text: str = "", payload: str | None = None) -> TurnResult:
-        return await handle_message(holder["graph"], holder["saver"].conn, deps, text, payload=payload)
+    async def say(text: str = "", payload: str | None = None, message_id: str | None = None) -> TurnResult:
+        return await handle_message(holder["graph"], holder["saver"].conn, deps, text, payload=payload,
+                                    message_id=message_id)
 
     await start()
     try:
-        yield Chat(say, deps, restart, checkpoint_tables)
+        yield Chat(say, deps, restart, checkpoint_tables, lambda: holder["graph"], lambda: holder["saver"].conn)
     finally:
         await holder["cm"].__aexit__(None, None, None)
 
@@ -296,3 +299,34 @@ async def test_a_yes_with_no_question_open_points_at_the_list_or_offers_the_menu
     assert again.flow == "menu" and again.replies and options(again) == []
     picked = await chat.say("that one", payload=offered[0])  # the list is still open
     assert options(picked)[0] == "confirm:yes"
+
+
+async def test_a_handoff_is_recorded_with_the_transcript_and_staff_can_hand_it_back(chat: Chat) -> None:
+    await chat.say("hi")
+    await chat.say("mujhe manager se baat karni hai")
+    await chat.say("hello??")  # silent, but kept for the person who takes over
+    async with tenant_uow(chat) as uow:
+        [handoff] = (await uow.session.execute(select(Handoff))).scalars().all()
+    assert handoff.status == "open" and handoff.reason == "asked for a person"
+    said = [line["text"] for line in handoff.transcript if line["from"] == "customer"]
+    assert said == ["hi", "mujhe manager se baat karni hai"]
+    assert any(line["from"] == "bot" for line in handoff.transcript)
+    released = await release_handoff(chat.graph(), chat.pool(), chat.deps.sessions, chat.deps.clock,
+                                     chat.deps.tenant_id, handoff.id, "Sneha")
+    assert released is True
+    assert await release_handoff(chat.graph(), chat.pool(), chat.deps.sessions, chat.deps.clock,
+                                 chat.deps.tenant_id, handoff.id, "Sneha") is False  # repeating changes nothing
+    back = await chat.say("namaste")
+    assert back.flow == "greet" and back.replies
+
+
+async def test_every_turn_is_recorded_once_even_when_the_channel_delivers_it_twice(chat: Chat) -> None:
+    first = await chat.say("namaste", message_id="wamid.ABC1")
+    again = await chat.say("namaste", message_id="wamid.ABC1")
+    assert first.flow == "greet" and (again.flow, again.replies) == ("duplicate", [])
+    await chat.say("rate list bhejo", message_id="wamid.ABC2")
+    async with tenant_uow(chat) as uow:
+        turns = (await uow.session.execute(select(ConversationTurn).order_by(ConversationTurn.turn))).scalars().all()
+    assert [(t.message_id, t.intent, t.tier, t.flow) for t in turns] == [
+        ("wamid.ABC1", "greet", "L1", "greet"), ("wamid.ABC2", "catalog", "L2", "catalog")]
+    assert all(t.latency_ms > 0 and t.language == "hinglish" for t in turns[1:])

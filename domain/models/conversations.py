@@ -1,0 +1,72 @@
+"""What the conversation leaves in the core: one row per customer turn (analytics), and handoffs to a person."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.models.base import Base, HasId, TenantOwned, sql_in
+
+
+class ConversationTurn(HasId, TenantOwned, Base):
+    """One message handled: what it was understood as, by which tier, which flow answered, how long it took.
+
+    ``message_id`` is the channel's id for the message (WhatsApp's ``wamid``); unique per tenant, so a webhook
+    Meta delivers twice is recorded (and answered) once."""
+
+    __tablename__ = "conversation_turns"
+    __table_args__ = (
+        Index("uq_conversation_turns_tenant_id_message_id", "tenant_id", "message_id", unique=True,
+              postgresql_where=text("message_id IS NOT NULL")),
+        Index("ix_conversation_turns_tenant_id_created_at", "tenant_id", "created_at"),
+        CheckConstraint("tier IN ('L1', 'L2', 'L3', '-')", name="tier_known"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE"),
+                                                   index=True)
+    thread_id: Mapped[str] = mapped_column(String(100))
+    turn: Mapped[int] = mapped_column(Integer)
+    message_id: Mapped[str | None] = mapped_column(String(128))
+    intent: Mapped[str] = mapped_column(String(20))
+    tier: Mapped[str] = mapped_column(String(2))
+    confidence: Mapped[float] = mapped_column(Float)
+    settled: Mapped[bool] = mapped_column(Boolean)
+    flags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    flow: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(10))
+    latency_ms: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class HandoffStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Handoff(HasId, TenantOwned, Base):
+    """A conversation handed to a person: why, the recent transcript, and when staff handed it back."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        CheckConstraint(f"status IN {sql_in(HandoffStatus)}", name="status_known"),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_when_closed"),
+        # One open handoff per conversation at a time.
+        Index("uq_handoffs_tenant_id_thread_id_open", "tenant_id", "thread_id", unique=True,
+              postgresql_where=text("status = 'open'")),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE"),
+                                                   index=True)
+    thread_id: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    status: Mapped[str] = mapped_column(String(10), default=HandoffStatus.OPEN.value, server_default="open")
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(100))
