@@ -6,8 +6,8 @@
 ``understand`` runs the understanding pipeline (guard, L1 rules, L2 router, L3) on the new message, reading it in
 the light of what the last reply asked (a yes/no, a list of times). ``route`` picks one flow; each flow calls the
 typed tools and leaves its replies in ``outbox``. While a person has the conversation (``handoff``), the bot reads
-nothing and says nothing. Requests with no flow yet (FAQ, offers, payments, feedback) go to a person rather than
-get a guess.
+nothing and says nothing. Salon questions are answered from the salon's knowledge base (``faq``) when it has a
+close enough answer. Requests with no flow yet (offers, payments, feedback) go to a person rather than get a guess.
 """
 
 from __future__ import annotations
@@ -24,16 +24,18 @@ from graphs.deps import TurnDeps
 from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
 from graphs.flows.booking import book, confirm
 from graphs.flows.reschedule import confirm_move, reschedule
-from graphs.flows.talk import catalog, fallback, greet, handover, menu, out_of_scope, refuse, thanks
+from graphs.flows.talk import catalog, fallback, faq, greet, handover, menu, out_of_scope, refuse, thanks
 from graphs.state import TRANSCRIPT_KEEP, Conversation, Inbound
 from tools.replies import message_body
 
 Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
-               "refuse", "out_of_scope", "fallback", "handover", "silent", "reschedule", "confirm_move", "menu"]
+               "refuse", "out_of_scope", "fallback", "handover", "silent", "reschedule", "confirm_move", "menu",
+               "faq"]
 _BY_INTENT: dict[str, Flow] = {
     "greet": "greet", "book": "book", "availability": "book", "my_bookings": "my_bookings", "cancel": "cancel",
     "opt_out": "consent", "opt_in": "consent", "catalog": "catalog", "thanks": "thanks", "human": "handover",
     "complaint": "handover", "out_of_scope": "out_of_scope", "reschedule": "reschedule", "affirm": "menu",
+    "faq": "faq",
     "deny": "menu",
 }
 
@@ -98,6 +100,8 @@ def route(state: Conversation) -> Flow:
         return "book"  # "actually make it 6": a correction of the held time
     if not understanding.get("settled", True):
         return "fallback"
+    if intent == "pay" and slots.get("topic") == "payment":
+        return "faq"  # "UPI chalega?": how to pay is in the knowledge base
     return _BY_INTENT.get(intent, "handover")
 
 
@@ -130,7 +134,8 @@ def build_customer_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> Compi
     nodes = {"greet": greet, "book": book, "confirm": confirm, "my_bookings": my_bookings, "cancel": cancel,
              "confirm_cancel": confirm_cancel, "consent": consent, "catalog": catalog, "thanks": thanks,
              "refuse": refuse, "out_of_scope": out_of_scope, "fallback": fallback, "handover": handover,
-             "silent": silent, "reschedule": reschedule, "confirm_move": confirm_move, "menu": menu}
+             "silent": silent, "reschedule": reschedule, "confirm_move": confirm_move, "menu": menu,
+             "faq": faq}
     graph.add_node("finish", finish)
     for name, node in nodes.items():
         graph.add_node(name, node)

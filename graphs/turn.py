@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agents.faq import FaqSearch
 from agents.salon import SalonContext, salon_context_from_snapshot
 from agents.understand import Understander
 from domain.clock import Clock
@@ -29,6 +30,7 @@ from domain.uow import Actor, UnitOfWork
 from graphs.checkpoint import thread_id
 from graphs.deps import TurnDeps
 from graphs.serial import one_turn_at_a_time
+from serving.embeddings import Embedder
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,12 @@ async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock
         customer = await register_customer(phone, uow, name=name)
         await uow.commit()
         customer_id, customer_name = customer.id, customer.name
+    embedder = getattr(understander.router, "embedder", None)
     return TurnDeps(sessions=sessions, clock=clock, understander=understander, salon=salon.context,
                     snapshot=salon.snapshot, tenant_id=salon.tenant_id, branch_id=salon.branch_id,
                     customer_id=customer_id, customer_name=customer_name,
-                    thread_id=thread_id(salon.tenant_id, customer_id))
+                    thread_id=thread_id(salon.tenant_id, customer_id),
+                    faq=FaqSearch(embedder) if isinstance(embedder, Embedder) else None)
 
 
 async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: AsyncConnectionPool, deps: TurnDeps,

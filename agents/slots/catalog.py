@@ -4,8 +4,8 @@ The salon's catalog is a :class:`CatalogIndex` built once (per tenant) from its 
 staff (display names) and, when it has them, its coupon codes. Matching is deterministic and works on words:
 
 - A service mention is the longest run of words equal to a service's name or one of its aliases, in the normalised
-  message or its romanised view (so "हेयर स्पा" and "hair spa" both find Hair spa). Words of five letters or more
-  forgive one typo ("hiarcut", "pedicre").
+  message or its romanised view (so "हेयर स्पा" and "hair spa" both find Hair spa). Words of six letters or more
+  forgive one typo ("hiarcut", "pedicre"); shorter ones must match exactly ("gaadi" is a car, not "saadi").
 - A word that only names the kind of service ("haircut", "facial", "wax") and is the last word of several services
   is reported once, unresolved, with those services as candidates: the conversation asks which one, never guesses.
 - Staff match on their first name (or full name), with the same one-typo allowance for longer names.
@@ -36,11 +36,11 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(folded.replace("-", "")))
 
 
-def _near(a: str, b: str) -> bool:
-    """Equal, or (both five letters or more) one edit or one swap of neighbours apart."""
+def _near(a: str, b: str, shortest: int | None = None) -> bool:
+    """Equal, or (both ``shortest`` letters or more, default TYPO_MIN) one edit or one swap of neighbours apart."""
     if a == b:
         return True
-    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+    if min(len(a), len(b)) < (shortest or TYPO_MIN) or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
         diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
@@ -48,6 +48,9 @@ def _near(a: str, b: str) -> bool:
                                   and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+TYPO_MIN = 6  # shortest word that forgives a typo
 
 
 def _forms(phrase: str) -> set[tuple[str, ...]]:
@@ -136,7 +139,7 @@ class CatalogIndex:
         vocabulary = {w for p in phrases for w in p.words} | set(self._heads)
         self._fuzzy = {}
         for word in vocabulary:
-            if len(word) >= 5:
+            if len(word) >= TYPO_MIN:
                 for key in (word, *_deletions(word)):
                     self._fuzzy.setdefault(key, set()).add(word)
         self._coupons = {code.upper(): code for code in self.coupons}
@@ -144,7 +147,7 @@ class CatalogIndex:
     def _spellings(self, word: str) -> list[str]:
         """The catalog words this message word may be: itself, and near spellings of long words."""
         near = {word}
-        if len(word) >= 4:
+        if len(word) >= TYPO_MIN - 1:
             for key in (word, *_deletions(word)):
                 near.update(v for v in self._fuzzy.get(key, ()) if _near(word, v))
         return sorted(near, key=lambda v: v != word)
@@ -213,7 +216,8 @@ class CatalogIndex:
                 if not parts:
                     continue
                 first = parts[0]
-                if word == first or (len(first) >= 5 and _near(word, first)):
+                # Staff are a handful of names: a typo is forgiven from five letters ("Anaya" for Ananya).
+                if word == first or (len(first) >= 5 and _near(word, first, shortest=5)):
                     full = view[index:index + len(parts)] == parts
                     return StaffMention(" ".join(view[index:index + len(parts)]) if full else word,
                                         str(staff_id), name)

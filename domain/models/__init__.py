@@ -12,7 +12,7 @@ from domain.models.bookings import (
     WaitlistStatus,
 )
 from domain.models.catalog import Service, ServiceCategory, ServiceResourceNeed
-from domain.models.conversations import ConversationTurn, Handoff, HandoffStatus
+from domain.models.conversations import ConversationTurn, FaqEntry, FaqPhrasing, Handoff, HandoffStatus
 from domain.models.customers import Channel, Customer, Gender, Language
 from domain.models.staff import (
     CommissionPlan,
@@ -27,8 +27,8 @@ from domain.models.tenancy import Branch, BranchHoliday, BranchHours, Resource, 
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditEntry", "Base", "Booking", "BookingItem", "BookingStatus", "Branch", "BranchHoliday",
-    "BranchHours", "Channel", "CommissionPlan", "ConversationTurn", "Customer", "Gender", "Handoff", "HandoffStatus",
-    "IdempotencyRecord", "Language", "Resource", "Service", "ServiceCategory", "ServiceResourceNeed", "Staff",
-    "StaffBreak", "StaffLeave", "StaffRole", "StaffShift", "StaffSkill", "Tenant", "WaitlistEntry", "WaitlistStatus",
-    "tenant_owned_tables",
+    "BranchHours", "Channel", "CommissionPlan", "ConversationTurn", "Customer", "FaqEntry", "FaqPhrasing", "Gender",
+    "Handoff", "HandoffStatus", "IdempotencyRecord", "Language", "Resource", "Service", "ServiceCategory",
+    "ServiceResourceNeed", "Staff", "StaffBreak", "StaffLeave", "StaffRole", "StaffShift", "StaffSkill", "Tenant",
+    "WaitlistEntry", "WaitlistStatus", "tenant_owned_tables",
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pgvector.sqlalchemy import Vector
 from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -70,3 +71,37 @@ class Handoff(HasId, TenantOwned, Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class FaqEntry(HasId, TenantOwned, Base):
+    """One answer from the salon's own knowledge base (hours, address, parking, payment methods, policies).
+
+    ``phrasings`` are the ways customers ask it (any language); ``answers`` maps a language (en, hinglish, hi) to
+    the reply, English required. Each phrasing's sentence embedding lives in ``faq_phrasings``, filled in by the
+    understanding layer (the model lives outside the domain) and redone when the phrasings change."""
+
+    __tablename__ = "faq_entries"
+    __table_args__ = (
+        Index("uq_faq_entries_tenant_id_topic", "tenant_id", "topic", unique=True),
+        CheckConstraint("answers ? 'en'", name="english_answer"),
+    )
+
+    topic: Mapped[str] = mapped_column(String(40))
+    phrasings: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    answers: Mapped[dict[str, str]] = mapped_column(JSONB)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+
+
+class FaqPhrasing(HasId, TenantOwned, Base):
+    """One way of asking an FAQ entry, with its embedding: the rows pgvector searches by cosine distance."""
+
+    __tablename__ = "faq_phrasings"
+    __table_args__ = (
+        Index("ix_faq_phrasings_embedding", "embedding", postgresql_using="hnsw",
+              postgresql_ops={"embedding": "vector_cosine_ops"}),
+    )
+
+    faq_entry_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True),
+                                                    ForeignKey("faq_entries.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[list[float]] = mapped_column(Vector(384))

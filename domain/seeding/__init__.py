@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.clock import Clock
 from domain.models import Booking, Branch, Customer, Service, Staff, Tenant
 from domain.seeding import demo_data
+from domain.seeding.faq import seed_faq
 from domain.seeding.history import insert_history
 from domain.seeding.salon import SalonSpec, build_salon
 from domain.uow import Actor, UnitOfWork
@@ -81,6 +82,10 @@ async def seed_salon(sessions: async_sessionmaker[AsyncSession], clock: Clock, s
     slug = spec.tenant.slug
     existing = await _tenant_id(sessions, clock, slug)
     if existing is not None:
+        # A salon seeded before the knowledge base existed gets its starting FAQ now; nothing else changes.
+        async with UnitOfWork(sessions, tenant_id=existing, actor=SEED_ACTOR, clock=clock) as uow:
+            if await seed_faq(uow, spec.branches[0]):
+                await uow.commit()
         return await _counts(sessions, clock, existing, slug, created=False)
     tenant_id = uuid.uuid4()
     rng = random.Random(slug)  # the same slug gets the same history on any machine
@@ -88,6 +93,7 @@ async def seed_salon(sessions: async_sessionmaker[AsyncSession], clock: Clock, s
         async with UnitOfWork(sessions, tenant_id=tenant_id, actor=SEED_ACTOR, clock=clock) as uow:
             salon = await build_salon(spec, uow)
             await insert_history(salon, uow, rng, customers=customers, days_back=days_back, days_ahead=days_ahead)
+            await seed_faq(uow, spec.branches[0])
             await uow.commit()
     except IntegrityError:
         # Another process seeded the same slug between our look-up and our commit: theirs stands.

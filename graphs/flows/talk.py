@@ -11,6 +11,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from agents.faq import RULE_TOPICS, FaqSearch
+from domain.uow import Actor, UnitOfWork
 from graphs.deps import TurnDeps
 from graphs.render import buttons, language_of, out, price_label, say, text, time_label
 from graphs.state import Conversation, Handoff
@@ -61,6 +63,26 @@ async def catalog(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, 
                                   [("intent:book", "btn_book")], language)), "misses": 0, "flow": "catalog"}
 
 
+async def faq(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    """Salon questions answered from the salon's own knowledge base; no answer good enough: a person."""
+    deps = runtime.context
+    language = language_of(state.get("language"))
+    understanding = state.get("understanding") or {}
+    topic = RULE_TOPICS.get(str((understanding.get("slots") or {}).get("topic") or ""))
+    question = str((state.get("inbound") or {}).get("text") or "")
+    found = None
+    if deps.faq is not None or topic is not None:
+        search = deps.faq or FaqSearch()  # a topic the rules named needs no model
+        async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("faq"),
+                              clock=deps.clock) as uow:
+            found = await search.answer(uow, question, language, topic=topic)
+            await uow.commit()  # embeddings filled in on the way are kept
+    if found is None:
+        return await handover(state, runtime)
+    return {"outbox": out(buttons(found.answer, [("intent:book", "btn_book")], language)), "misses": 0,
+            "flow": "faq"}
+
+
 async def refuse(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
     """A flagged message: refused in one line, no tool called. The flags are kept in the turn's understanding."""
     deps = runtime.context
@@ -101,7 +123,7 @@ async def handover(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str,
     language = language_of(state.get("language"))
     understanding = state.get("understanding") or {}
     intent = understanding.get("intent", "")
-    reason = {"human": "asked for a person", "complaint": "complaint"}.get(
+    reason = {"human": "asked for a person", "complaint": "complaint", "faq": "no answer in the knowledge base"}.get(
         intent, "not understood" if not understanding.get("settled", True) else f"{intent} is not automated yet")
     key = "handover" if intent in ("human", "complaint") or not understanding.get("settled", True) \
         else "not_automated"

@@ -330,3 +330,22 @@ async def test_every_turn_is_recorded_once_even_when_the_channel_delivers_it_twi
     assert [(t.message_id, t.intent, t.tier, t.flow) for t in turns] == [
         ("wamid.ABC1", "greet", "L1", "greet"), ("wamid.ABC2", "catalog", "L2", "catalog")]
     assert all(t.latency_ms > 0 and t.language == "hinglish" for t in turns[1:])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("what are your timings", "Mon 11:00-20:00"), ("सैलून कितने बजे बंद होता है?", "Mon 11:00-20:00"),
+     ("parking ki kya vyavastha hai", "parking"), ("what is your cancellation policy for late cancels", "2 hours"),
+     ("do you do home visits?", "home service"), ("UPI chalega?", "UPI")],
+)
+async def test_salon_questions_are_answered_from_the_salons_own_knowledge_base(chat: Chat, question: str,
+                                                                               expected: str) -> None:
+    answered = await chat.say(question)
+    assert answered.flow == "faq", answered.understanding
+    assert expected in body(answered)
+
+
+async def test_a_question_the_knowledge_base_cannot_answer_goes_to_a_person(chat: Chat) -> None:
+    result = await chat.say("do you have a wheelchair ramp at the entrance?")
+    assert result.understanding["intent"] != "faq" or result.flow == "handover"
+    assert result.flow != "faq"
