@@ -31,6 +31,7 @@ from agents.routers.base import Classification, Router, RouterContext, RouterUna
 from agents.rules import RuleContext, match_payload, match_rules
 from agents.slots.catalog import CatalogIndex
 from agents.slots.dates import extract_date
+from agents.slots.delay import extract_delay
 from agents.slots.times import extract_time
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,9 @@ def extract_slots(text: str, context: TurnContext, *, model: Mapping[str, Any] |
         slots["time"] = moment.value.strftime("%H:%M")
         if moment.ambiguous:
             slots["time_ambiguous"] = True
+    delay = extract_delay(text)
+    if delay is not None:
+        slots["delay_min"] = delay  # "running 20 mins late"
     catalog = context.catalog
     if catalog is not None:
         slots["services"] = [m.as_dict() for m in catalog.match_services(text)]

@@ -1,5 +1,8 @@
 """Moving a booking: which one (asked only when there are several), the new day and time, then a yes.
 
+Running late ("20 mins late", "thoda late ho jaunga") moves today's next booking by that much, rounded up to the
+quarter hour, when that time is free; otherwise the nearest free times that day are offered.
+
 The new time comes from ``check_availability`` for the booking's own services; the move itself is
 ``reschedule_booking`` after the customer's explicit yes, with an idempotency key per booking and time, so a
 re-run turn never moves twice. The booking rules (how close to the start a customer may still move) are the
@@ -49,6 +52,18 @@ async def reschedule(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     bookings = await upcoming(deps)
     if moving.get("booking_id"):
         bookings = [b for b in bookings if str(b.id) == moving["booking_id"]]
+    delay = slots.get("delay_min")
+    if delay and bookings and not moving.get("booking_id"):
+        # Running late: the customer's next booking today, moved by the delay (rounded up to the quarter hour).
+        now = deps.clock.now()
+        todays = [b for b in bookings if b.starts_at.astimezone(deps.salon.zone).date()
+                  == now.astimezone(deps.salon.zone).date() and b.starts_at > now - timedelta(hours=1)]
+        if todays:
+            nearest = min(todays, key=lambda b: b.starts_at)
+            later = (nearest.starts_at + timedelta(minutes=-(-int(delay) // 15) * 15)).astimezone(deps.salon.zone)
+            bookings = [nearest]
+            moving = Moving(booking_id=str(nearest.id), date=later.date().isoformat(),
+                            time=later.strftime("%H:%M"))
     if not bookings:
         return {"outbox": out(buttons(text("no_bookings", language), [("intent:book", "btn_book")], language)),
                 "moving": None, "pending": None, "flow": "reschedule"}

@@ -349,3 +349,30 @@ async def test_a_question_the_knowledge_base_cannot_answer_goes_to_a_person(chat
     result = await chat.say("do you have a wheelchair ramp at the entrance?")
     assert result.understanding["intent"] != "faq" or result.flow == "handover"
     assert result.flow != "faq"
+
+
+async def test_two_services_in_one_message_are_booked_together(chat: Chat) -> None:
+    listed = await chat.say("kal beard trim aur head massage karwana hai")
+    assert listed.flow == "book" and options(listed) and all(o.startswith("slot:") for o in options(listed))
+    summary = await chat.say("that one", payload=options(listed)[0])
+    assert "Beard trim + Head massage" in body(summary) and "₹900" in body(summary)
+    await chat.say("Confirm", payload="confirm:yes")
+    [booking] = (await run_tool(list_my_bookings, chat.deps.tool_context(), {})).bookings
+    assert [item.service for item in booking.items] == ["Beard trim", "Head massage"]
+
+
+async def test_running_late_moves_todays_booking_by_that_much_after_a_yes(chat: Chat) -> None:
+    beard_trim = next(sid for sid, name, _ in chat.deps.snapshot.services if name == "Beard trim")
+    today = chat.deps.clock.now().astimezone(chat.deps.salon.zone).date()
+    found = await run_tool(check_availability, chat.deps.tool_context(),
+                           {"service_ids": [beard_trim], "from_date": today.isoformat(), "limit": 50})
+    starts = {slot.starts_at for slot in found.slots}
+    start = next(s for s in sorted(starts) if s + timedelta(minutes=30) in starts)
+    local = start.astimezone(chat.deps.salon.zone)
+    await chat.say(f"aaj {local:%H:%M} beard trim")
+    await chat.say("Confirm", payload="confirm:yes")
+    late = await chat.say("running 20 mins late, can we push it a bit?")
+    assert late.flow == "reschedule" and options(late) == ["confirm:yes", "confirm:no"]
+    await chat.say("haan")
+    [moved] = (await run_tool(list_my_bookings, chat.deps.tool_context(), {})).bookings
+    assert moved.starts_at == start + timedelta(minutes=30)  # 20 minutes, rounded up to the quarter hour

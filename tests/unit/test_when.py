@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from agents.slots.delay import extract_delay
 from agents.slots.when import extract_date, extract_time, normalise_numbers
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -474,3 +475,18 @@ def test_a_bare_hour_after_a_day_or_the_word_time_is_a_time(text: str, expected:
 @pytest.mark.parametrize("text", ["kal 2 log aayenge", "sunday 3 people", "aaj 500 ka bill", "kal 13th"])
 def test_a_count_after_a_day_is_not_a_time(text: str) -> None:
     assert extract_time(text, opening=OPENING) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("running 20 mins late, can we push it a bit?", 20), ("thoda late ho jaunga", 15), ("10-15 min late", 15),
+     ("aadha ghanta late hoga", 30), ("I will be late by an hour", 60), ("मैं 20 मिनट लेट हूँ", 20),
+     ("थोड़ा लेट हो जाऊँगा", 15)],
+)
+def test_how_late_a_customer_will_be_is_read_in_minutes(text: str, minutes: int) -> None:
+    assert extract_delay(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["book a haircut at 5", "late ho raha hai", "last time you were late"])
+def test_no_delay_is_read_without_both_lateness_and_an_amount(text: str) -> None:
+    assert extract_delay(text) is None
