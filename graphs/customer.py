@@ -25,12 +25,13 @@ from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
 from graphs.flows.booking import book, confirm
 from graphs.flows.reschedule import confirm_move, reschedule
 from graphs.flows.talk import catalog, fallback, faq, greet, handover, menu, out_of_scope, refuse, thanks
+from graphs.render import language_of, out, say
 from graphs.state import TRANSCRIPT_KEEP, Conversation, Inbound
 from tools.replies import message_body
 
 Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
                "refuse", "out_of_scope", "fallback", "handover", "silent", "reschedule", "confirm_move", "menu",
-               "faq"]
+               "faq", "voice_note"]
 _BY_INTENT: dict[str, Flow] = {
     "greet": "greet", "book": "book", "availability": "book", "my_bookings": "my_bookings", "cancel": "cancel",
     "opt_out": "consent", "opt_in": "consent", "catalog": "catalog", "thanks": "thanks", "human": "handover",
@@ -48,6 +49,10 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
         return {"turns": turns, "outbox": [], "flow": "silent",
                 "transcript": [*(state.get("transcript") or []), said][-TRANSCRIPT_KEEP:]}
     inbound = state.get("inbound") or {}
+    if inbound.get("kind") in ("audio", "voice"):
+        # No transcription configured: ask the customer to type (what was pending stays pending).
+        return {"turns": turns, "outbox": [], "understanding": {"intent": "-", "tier": "-", "settled": True,
+                                                                 "flags": [], "slots": {}}, "flow": "voice_note"}
     pending = state.get("pending") or {}
     kind = pending.get("kind")
     confirming = kind in ("confirm_booking", "confirm_cancel", "confirm_move")
@@ -74,6 +79,8 @@ async def finish(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, A
 def route(state: Conversation) -> Flow:
     if state.get("flow") == "silent" and state.get("handoff"):
         return "silent"
+    if state.get("flow") == "voice_note" and (state.get("inbound") or {}).get("kind") in ("audio", "voice"):
+        return "voice_note"
     understanding = state.get("understanding") or {}
     intent = understanding.get("intent", "")
     flags = understanding.get("flags") or []
@@ -81,6 +88,8 @@ def route(state: Conversation) -> Flow:
     slots = understanding.get("slots") or {}
     if ("prompt_injection" in flags or "data_exfiltration" in flags) and intent == Intent.out_of_scope:
         return "refuse"
+    if "abuse" in flags:
+        return "handover"  # an upset, abusive customer is a person's job, not a bot's
     if kind == "confirm_booking" and intent in ("affirm", "deny"):
         return "confirm"
     if kind == "confirm_cancel" and intent in ("affirm", "deny"):
@@ -109,6 +118,10 @@ async def silent(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, A
     return {"outbox": [], "flow": "silent"}
 
 
+async def voice_note(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
+    return {"outbox": out(say("voice_note_type", language_of(state.get("language")))), "flow": "voice_note"}
+
+
 def _reply_language(previous: str | None, detected: str, inbound: Inbound) -> str:
     """The language to answer in. A tap on a button ("Confirm") or a word or two of English ("ok", "yes") says
     nothing about the customer's language: keep the one the conversation was in."""
@@ -135,7 +148,7 @@ def build_customer_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> Compi
              "confirm_cancel": confirm_cancel, "consent": consent, "catalog": catalog, "thanks": thanks,
              "refuse": refuse, "out_of_scope": out_of_scope, "fallback": fallback, "handover": handover,
              "silent": silent, "reschedule": reschedule, "confirm_move": confirm_move, "menu": menu,
-             "faq": faq}
+             "faq": faq, "voice_note": voice_note}
     graph.add_node("finish", finish)
     for name, node in nodes.items():
         graph.add_node(name, node)

@@ -17,6 +17,7 @@ PendingKind = Literal["choose_service", "choose_slot", "confirm_booking", "choos
 
 class Inbound(TypedDict, total=False):
     text: str
+    kind: str  # "text" (default), "interactive", or a media kind such as "audio" or "image"
     payload: str | None  # an interactive reply's id (button or list row)
     message_id: str | None  # the channel's id, for logs
 

@@ -77,14 +77,16 @@ async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock
 
 
 async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: AsyncConnectionPool, deps: TurnDeps,
-                         text: str, *, payload: str | None = None, message_id: str | None = None) -> TurnResult:
+                         text: str, *, payload: str | None = None, message_id: str | None = None,
+                         kind: str = "text") -> TurnResult:
     """Handle one message. A ``message_id`` already handled (the channel delivered it twice) is not handled again:
     the result has no replies and flow ``"duplicate"``."""
     started = time.perf_counter()
     async with one_turn_at_a_time(pool, deps.thread_id):
         if message_id is not None and await _seen(deps, message_id):
             return TurnResult(replies=[], flow="duplicate", understanding={}, latency_ms=0.0)
-        state = await graph.ainvoke({"inbound": {"text": text, "payload": payload, "message_id": message_id}},
+        inbound = {"text": text, "payload": payload, "message_id": message_id, "kind": kind}
+        state = await graph.ainvoke({"inbound": inbound},
                                     {"configurable": {"thread_id": deps.thread_id}}, context=deps,
                                     durability="sync")
         result = TurnResult(replies=list(state.get("outbox") or []), flow=str(state.get("flow") or ""),

@@ -123,9 +123,11 @@ async def handover(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str,
     language = language_of(state.get("language"))
     understanding = state.get("understanding") or {}
     intent = understanding.get("intent", "")
-    reason = {"human": "asked for a person", "complaint": "complaint", "faq": "no answer in the knowledge base"}.get(
+    abusive = "abuse" in (understanding.get("flags") or [])
+    reason = "abusive message" if abusive else {
+        "human": "asked for a person", "complaint": "complaint", "faq": "no answer in the knowledge base"}.get(
         intent, "not understood" if not understanding.get("settled", True) else f"{intent} is not automated yet")
-    key = "handover" if intent in ("human", "complaint") or not understanding.get("settled", True) \
+    key = "handover" if abusive or intent in ("human", "complaint") or not understanding.get("settled", True) \
         else "not_automated"
     reply = say(key, language, when=_reply_when(deps, language))
     return {"outbox": out(reply), "pending": None, "misses": 0, "flow": "handover",

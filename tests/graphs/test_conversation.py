@@ -70,9 +70,10 @@ async def chat(db: async_sessionmaker[AsyncSession], clock: FixedClock, checkpoi
         await holder["cm"].__aexit__(None, None, None)
         await start()
 
-    async def say(text: str = "", payload: str | None = None, message_id: str | None = None) -> TurnResult:
+    async def say(text: str = "", payload: str | None = None, message_id: str | None = None,
+                  kind: str = "text") -> TurnResult:
         return await handle_message(holder["graph"], holder["saver"].conn, deps, text, payload=payload,
-                                    message_id=message_id)
+                                    message_id=message_id, kind=kind)
 
     await start()
     try:
@@ -376,3 +377,19 @@ async def test_running_late_moves_todays_booking_by_that_much_after_a_yes(chat: 
     await chat.say("haan")
     [moved] = (await run_tool(list_my_bookings, chat.deps.tool_context(), {})).bookings
     assert moved.starts_at == start + timedelta(minutes=30)  # 20 minutes, rounded up to the quarter hour
+
+
+async def test_a_voice_note_gets_a_polite_request_to_type_and_the_open_question_stays_open(chat: Chat) -> None:
+    listed = await chat.say("kal beard trim")
+    voice = await chat.say("", kind="audio")
+    assert voice.flow == "voice_note" and "voice note" in body(voice).lower()  # in Hinglish, as before
+    picked = await chat.say("that one", payload=options(listed)[0])
+    assert options(picked)[0] == "confirm:yes"
+
+
+async def test_an_abusive_customer_is_handed_to_a_person(chat: Chat) -> None:
+    result = await chat.say("tum log chutiya ho, mera haircut kharab kar diya")
+    assert "abuse" in result.understanding["flags"] and result.flow == "handover"
+    async with tenant_uow(chat) as uow:
+        [handoff] = (await uow.session.execute(select(Handoff))).scalars().all()
+    assert handoff.reason == "abusive message"
