@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from cazo.nlu import make_understander
+from cazo.nlu import make_agent, make_understander
 from cazo.settings import Settings
 from cazo.wiring import open_runtime
 from domain.services.snapshot import tenant_id_for_slug
@@ -65,7 +65,8 @@ async def chat(settings: Settings, *, tenant: str, branch: str | None, phone: st
                               clock=runtime.clock, platform=True) as uow:
             tenant_id: uuid.UUID = await tenant_id_for_slug(tenant, uow)
         salon = await load_salon(runtime.sessions, runtime.clock, tenant_id, branch)
-        deps = await customer_deps(runtime.sessions, runtime.clock, salon, understander, phone)
+        deps = await customer_deps(runtime.sessions, runtime.clock, salon, understander, phone,
+                                   agent=make_agent(settings))
         async with open_checkpointer(owner_url(settings, runtime.embedded), settings.database_app_role) as saver:
             graph = build_customer_graph(saver)
             offered: tuple[Choice, ...] = ()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from agents.escalation import ToolAgent
 from agents.intents import Understanding
 from agents.routers.base import Router
 from agents.salon import DEMO_SLUG, SalonContext, demo_salon_context, salon_context_from_snapshot
@@ -60,6 +61,18 @@ def make_escalation(settings: Settings) -> Router | None:
                             settings.openai_api_key.get_secret_value(), timeout_s=settings.openai_timeout_s,
                             organization=settings.openai_org_id)
     return ChatModelRouter(make_async_client(endpoint), settings.openai_model, name="l3")
+
+
+def make_agent(settings: Settings) -> ToolAgent | None:
+    """The L3 tool-calling agent for conversations, when an OpenAI key is configured."""
+    if settings.openai_api_key is None:
+        return None
+    from serving.openai_compat import ChatEndpoint, make_async_client
+
+    endpoint = ChatEndpoint(settings.openai_base_url, settings.openai_model,
+                            settings.openai_api_key.get_secret_value(), timeout_s=settings.openai_timeout_s,
+                            organization=settings.openai_org_id)
+    return ToolAgent(make_async_client(endpoint), settings.openai_model)
 
 
 def make_understander(settings: Settings, *, router: RouterChoice | None = None,

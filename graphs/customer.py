@@ -64,7 +64,7 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
                      "slots": _plain(found.slots)}
     said = {"from": "customer", "text": inbound.get("text") or ""}
     return {"turns": turns, "language": _reply_language(state.get("language"), found.language, inbound),
-            "understanding": understanding, "outbox": [],
+            "understanding": understanding, "outbox": [], "usage": {},
             "transcript": [*(state.get("transcript") or []), said][-TRANSCRIPT_KEEP:]}
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agents.escalation import ToolAgent
 from agents.faq import FaqSearch
 from agents.salon import SalonContext
 from agents.understand import Understander
@@ -34,6 +35,7 @@ class TurnDeps:
     customer_name: str | None = None
     thread_id: str = field(default="")
     faq: FaqSearch | None = None  # the salon's knowledge base, searched by meaning (needs the embedding model)
+    agent: ToolAgent | None = None  # L3: the tool-calling large model, when one is configured
 
     def tool_context(self) -> ToolContext:
         return ToolContext(sessions=self.sessions, clock=self.clock, tenant_id=self.tenant_id,

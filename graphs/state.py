@@ -66,3 +66,4 @@ class Conversation(TypedDict, total=False):
     outbox: list[dict[str, Any]]  # this turn's replies, as Cloud API message objects (tools.replies.to_whatsapp)
     transcript: list[dict[str, str]]  # the last TRANSCRIPT_KEEP lines, {"from": "customer"|"bot", "text": ...}
     flow: str  # the flow node that answered this turn, for analytics and tests
+    usage: dict[str, float]  # this turn's large-model use: prompt_tokens, completion_tokens, cost_usd

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from agents.escalation import ToolAgent
 from agents.faq import FaqSearch
 from agents.salon import SalonContext, salon_context_from_snapshot
 from agents.understand import Understander
@@ -62,7 +63,8 @@ async def load_salon(sessions: async_sessionmaker[AsyncSession], clock: Clock, t
 
 
 async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock, salon: Salon,
-                        understander: Understander, phone: str, *, name: str | None = None) -> TurnDeps:
+                        understander: Understander, phone: str, *, name: str | None = None,
+                        agent: ToolAgent | None = None) -> TurnDeps:
     """The turn's dependencies for the customer with this phone number (registered on first contact)."""
     async with UnitOfWork(sessions, tenant_id=salon.tenant_id, actor=Actor.system("whatsapp"), clock=clock) as uow:
         customer = await register_customer(phone, uow, name=name)
@@ -73,7 +75,7 @@ async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock
                     snapshot=salon.snapshot, tenant_id=salon.tenant_id, branch_id=salon.branch_id,
                     customer_id=customer_id, customer_name=customer_name,
                     thread_id=thread_id(salon.tenant_id, customer_id),
-                    faq=FaqSearch(embedder) if isinstance(embedder, Embedder) else None)
+                    faq=FaqSearch(embedder) if isinstance(embedder, Embedder) else None, agent=agent)
 
 
 async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: AsyncConnectionPool, deps: TurnDeps,
@@ -115,7 +117,10 @@ async def _record(deps: TurnDeps, state: dict[str, Any], result: TurnResult, mes
             intent=str(understanding.get("intent") or "-")[:20], tier=str(understanding.get("tier") or "-"),
             confidence=float(understanding.get("confidence") or 0.0),
             settled=bool(understanding.get("settled", False)), flags=list(understanding.get("flags") or []),
-            flow=result.flow[:30], language=str(state.get("language") or "en"), latency_ms=result.latency_ms))
+            flow=result.flow[:30], language=str(state.get("language") or "en"), latency_ms=result.latency_ms,
+            prompt_tokens=int((state.get("usage") or {}).get("prompt_tokens") or 0),
+            completion_tokens=int((state.get("usage") or {}).get("completion_tokens") or 0),
+            cost_usd=float((state.get("usage") or {}).get("cost_usd") or 0.0)))
         handoff = state.get("handoff")
         if result.flow == "handover" and handoff:
             await uow.session.execute(insert(Handoff).values(

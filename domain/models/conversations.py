@@ -42,6 +42,10 @@ class ConversationTurn(HasId, TenantOwned, Base):
     flow: Mapped[str] = mapped_column(String(30))
     language: Mapped[str] = mapped_column(String(10))
     latency_ms: Mapped[float] = mapped_column(Float)
+    # The large model's share of the turn (zero when L3 was not used).
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

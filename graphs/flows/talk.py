@@ -15,7 +15,13 @@ from agents.faq import RULE_TOPICS, FaqSearch
 from domain.uow import Actor, UnitOfWork
 from graphs.deps import TurnDeps
 from graphs.render import buttons, language_of, out, price_label, say, text, time_label
-from graphs.state import Conversation, Handoff
+from graphs.state import Conversation, Handoff, Pending
+from tools.replies import BODY_MAX, TextReply
+
+
+def fit_body(text: str) -> str:
+    return text if len(text) <= BODY_MAX else text[: BODY_MAX - 1] + "…"
+
 
 MISSES_BEFORE_HANDOVER = 2  # ask again once; the second miss in a row goes to a person
 
@@ -135,9 +141,28 @@ async def handover(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str,
 
 
 async def fallback(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
-    """Not understood: ask to rephrase once; the second miss in a row goes to a person."""
+    """Not understood: the L3 agent tries when one is configured (its reply checked against its tool results);
+    otherwise, or when it cannot, ask to rephrase once; the second miss in a row goes to a person."""
+    deps = runtime.context
+    language = language_of(state.get("language"))
+    if deps.agent is not None:
+        question = str((state.get("inbound") or {}).get("text") or "")
+        history = list(state.get("transcript") or [])[:-1]  # the new line is the question itself
+        reply = await deps.agent.run(deps.tool_context(), question, salon=deps.snapshot.name, language=language,
+                                     history=history)
+        prompt_tokens, completion_tokens = deps.agent.last_usage
+        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                 "cost_usd": reply.cost_usd if reply else 0.0}
+        if reply is not None:
+            if reply.held_booking_id:  # the agent held a time: the customer still confirms with a tap
+                message = buttons(fit_body(reply.text), [("confirm:yes", "btn_confirm"), ("confirm:no", "btn_cancel")],
+                                  language)
+                return {"outbox": out(message), "misses": 0, "usage": usage, "flow": "agent",
+                        "pending": Pending(kind="confirm_booking", booking_id=reply.held_booking_id)}
+            return {"outbox": out(TextReply(reply.text[:4096])), "misses": 0, "usage": usage, "flow": "agent"}
+        state = {**state, "usage": usage}
     misses = int(state.get("misses") or 0) + 1
     if misses >= MISSES_BEFORE_HANDOVER:
         return await handover(state, runtime)
-    return {"outbox": out(say("rephrase", language_of(state.get("language")))), "misses": misses,
+    return {"outbox": out(say("rephrase", language)), "misses": misses, "usage": state.get("usage") or {},
             "flow": "fallback"}

@@ -1,6 +1,7 @@
 """conversations: one row per customer turn, and handoffs to a person
 
-- conversation_turns: intent, tier, confidence, flow, language and latency of every handled message; the channel's
+- conversation_turns: intent, tier, confidence, flow, language, latency, and the large model's tokens and cost of
+  every handled message; the channel's
   message id is unique per tenant, so a redelivered webhook is recorded once.
 - handoffs: reason, recent transcript, open/closed; at most one open per conversation.
 Both are tenant-owned with the tenant_isolation policy. (The LangGraph checkpoint tables live in their own schema,
@@ -50,6 +51,9 @@ def upgrade() -> None:
         sa.Column("flow", sa.String(length=30), nullable=False),
         sa.Column("language", sa.String(length=10), nullable=False),
         sa.Column("latency_ms", sa.Float(), nullable=False),
+        sa.Column("prompt_tokens", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("completion_tokens", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("cost_usd", sa.Float(), server_default="0", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("tenant_id", sa.UUID(), nullable=False),

@@ -63,6 +63,7 @@ class Reply:
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     refusal: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"name": ..., "arguments": {...}}]
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,10 @@ def completion_body(reply: Reply, model: str, top_logprobs: int, number: int) ->
         "system_fingerprint": None,
         "choices": [{
             "index": 0,
-            "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal, "tool_calls": []},
+            "message": {"role": "assistant", "content": reply.content, "refusal": reply.refusal,
+                        "tool_calls": [{"id": f"call_{number}_{i}", "type": "function",
+                                        "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])}}
+                                       for i, call in enumerate(reply.tool_calls)]},
             "logprobs": logprobs,
             "finish_reason": reply.finish_reason,
         }],
