@@ -102,7 +102,8 @@ class Understander:
             flags, reasons, working = verdict.flags, verdict.reasons, verdict.sanitised
             if flags:
                 log.warning("input guard flagged a message", extra={"flags": list(flags)})
-            if flags and not normalise(working).text and not normalise(working).emoji_intent:
+            left = normalise(working) if flags else None
+            if left is not None and not left.text and not left.emoji_intent:
                 return Understanding(intent=Intent.out_of_scope, confidence=1.0, tier="L1", language=language,
                                      slots=self.slots(working, context), settled=True, flags=flags,
                                      reason="guard: nothing left once the flagged part was removed ("

@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -33,6 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.stats import percentiles  # noqa: E402 - after the path is set
+
 APP_ROLE = "cazo_app"
 NOW = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
 # (text, tap): a tap of "first" takes one of the options offered (customer n takes option n mod the number offered,
@@ -41,16 +42,6 @@ NOW = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
 SCRIPT: tuple[tuple[str, str | None], ...] = (("namaste", None), ("kal beard trim karwana hai", None),
                                               ("that one", "first"), ("Confirm", "confirm:yes"),
                                               ("Confirm", "confirm:yes"), ("meri booking", None))
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    return {"n": len(ordered), "p50_ms": round(at(0.5), 1), "p95_ms": round(at(0.95), 1),
-            "mean_ms": round(statistics.fmean(ordered), 1)}
 
 
 def log(message: str) -> None:
@@ -134,8 +125,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 everything = [ms for samples in by_turn.values() for ms in samples]
                 results.append({"concurrency": concurrency, "customers": args.customers, "turns": turns,
                                 "bookings_confirmed": booked, "wall_s": round(wall, 2),
-                                "turns_per_s": round(turns / wall, 1), "all_turns": percentiles(everything),
-                                "by_turn": {k: percentiles(v) for k, v in sorted(by_turn.items())}})
+                                "turns_per_s": round(turns / wall, 1), "all_turns": percentiles(everything, digits=1),
+                                "by_turn": {k: percentiles(v, digits=1) for k, v in sorted(by_turn.items())}})
                 log(f"  concurrency {concurrency}: {turns} turns in {wall:.1f} s")
         await app.dispose()
         return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "runs": results}

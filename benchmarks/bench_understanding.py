@@ -22,10 +22,9 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,17 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-
-    def at(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    total_s = sum(ordered) / 1000
-    return {"n": len(ordered), "p50_ms": round(at(0.50), 3), "p95_ms": round(at(0.95), 3),
-            "p99_ms": round(at(0.99), 3), "mean_ms": round(statistics.fmean(ordered), 3),
-            "messages_per_s": round(len(ordered) / total_s, 1) if total_s else 0.0}
+from benchmarks.stats import percentiles  # noqa: E402 - after the path is set
 
 
 def timed(call: Callable[[], Any]) -> tuple[Any, float]:

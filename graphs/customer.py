@@ -45,9 +45,7 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     deps = runtime.context
     turns = int(state.get("turns") or 0) + 1
     if state.get("handoff"):
-        said = {"from": "customer", "text": (state.get("inbound") or {}).get("text") or ""}
-        return {"turns": turns, "outbox": [], "flow": "silent",
-                "transcript": [*(state.get("transcript") or []), said][-TRANSCRIPT_KEEP:]}
+        return {"turns": turns, "outbox": [], "flow": "silent", "transcript": _heard(state)}
     inbound = state.get("inbound") or {}
     if inbound.get("kind") in ("audio", "voice"):
         # No transcription configured: ask the customer to type (what was pending stays pending).
@@ -62,10 +60,15 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     understanding = {"intent": found.intent.value, "confidence": round(found.confidence, 4), "tier": found.tier,
                      "settled": found.settled, "flags": list(found.flags), "reason": found.reason,
                      "slots": _plain(found.slots)}
-    said = {"from": "customer", "text": inbound.get("text") or ""}
     return {"turns": turns, "language": _reply_language(state.get("language"), found.language, inbound),
             "understanding": understanding, "outbox": [], "usage": {},
-            "transcript": [*(state.get("transcript") or []), said][-TRANSCRIPT_KEEP:]}
+            "transcript": _heard(state)}
+
+
+def _heard(state: Conversation) -> list[dict[str, str]]:
+    """The transcript with the customer's new line added (the last TRANSCRIPT_KEEP lines)."""
+    said = {"from": "customer", "text": (state.get("inbound") or {}).get("text") or ""}
+    return [*(state.get("transcript") or []), said][-TRANSCRIPT_KEEP:]
 
 
 async def finish(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:

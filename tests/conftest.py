@@ -161,3 +161,21 @@ def trained_router(embedder: Any, nlu_data_dir: Path) -> Any:
     router = EmbeddingRouter(embedder, load_exemplars(), cache_dir=nlu_data_dir / "cache", shipped=ROUTER_WEIGHTS)
     router.warm()
     return router
+
+
+# ---- a fake OpenAI-compatible server (the real wire format, on a local port) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Any]:
+    from tests.serving.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(server: Any) -> Any:
+    """The fake server with no scripted replies and no recorded requests."""
+    server.reset()
+    return server

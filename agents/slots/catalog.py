@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agents.normalise import normalise, romanise
@@ -236,7 +236,3 @@ class CatalogIndex:
         shaped = _CODE_SHAPE.search(text)
         return shaped.group(1) if shaped else None
 
-
-def index_from_rows(services: Iterable[tuple[str, str, Sequence[str]]],
-                    staff: Iterable[tuple[str, str]], coupons: Iterable[str] = ()) -> CatalogIndex:
-    return CatalogIndex(tuple(services), tuple(staff), tuple(coupons))

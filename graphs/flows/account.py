@@ -9,18 +9,14 @@ from langgraph.runtime import Runtime
 from domain.services.customers import opt_in, opt_out
 from domain.uow import Actor, UnitOfWork
 from graphs.deps import TurnDeps
-from graphs.render import buttons, day_label, language_of, out, rows_list, say, text, time_label
+from graphs.flows.common import services_of, staff_of, when
+from graphs.render import buttons, language_of, out, rows_list, say, text
 from graphs.state import Conversation, Pending
 from tools.base import ToolError, call_tool
 from tools.booking_changes import cancel_booking
 from tools.bookings import list_my_bookings
 from tools.replies import TextReply
 from tools.views import BookingView
-
-
-def _when(view: BookingView, deps: TurnDeps, language: str) -> tuple[str, str]:
-    starts = view.starts_at.astimezone(deps.salon.zone)
-    return day_label(starts.date(), language), time_label(starts.time(), language)
 
 
 async def upcoming(deps: TurnDeps) -> list[BookingView]:
@@ -39,16 +35,15 @@ async def my_bookings(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[s
                 "pending": None, "flow": "my_bookings"}
     lines = []
     for view in bookings:
-        day, at = _when(view, deps, language)
-        staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in view.items))
-        lines.append(f"• {day}, {at}: {' + '.join(item.service for item in view.items)} ({staff})")
+        day, at = when(view.starts_at, deps, language)
+        lines.append(f"• {day}, {at}: {services_of(view.items)} ({staff_of(view.items)})")
     return {"outbox": out(say("my_bookings", language, lines="\n".join(lines))), "pending": None,
             "flow": "my_bookings"}
 
 
 def _ask_cancel(view: BookingView, deps: TurnDeps, language: str) -> dict[str, Any]:
-    day, at = _when(view, deps, language)
-    body = text("cancel_confirm", language, service=" + ".join(item.service for item in view.items), day=day, time=at)
+    day, at = when(view.starts_at, deps, language)
+    body = text("cancel_confirm", language, service=services_of(view.items), day=day, time=at)
     return {"outbox": out(buttons(body, [("confirm:yes", "btn_yes_cancel"), ("confirm:no", "btn_keep")], language)),
             "pending": Pending(kind="confirm_cancel", booking_id=str(view.id)), "flow": "cancel"}
 
@@ -72,8 +67,8 @@ async def cancel(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, A
         return _ask_cancel(bookings[0], deps, language)
     rows = []
     for view in bookings[:10]:
-        day, at = _when(view, deps, language)
-        rows.append((f"appt:{view.id}", f"{day} {at}", " + ".join(item.service for item in view.items)))
+        day, at = when(view.starts_at, deps, language)
+        rows.append((f"appt:{view.id}", f"{day} {at}", services_of(view.items)))
     return {"outbox": out(rows_list(text("ask_which_booking", language), "menu_button", rows, language)),
             "pending": Pending(kind="choose_booking", options=[{"id": r[0]} for r in rows]), "flow": "cancel"}
 
@@ -90,8 +85,8 @@ async def confirm_cancel(state: Conversation, runtime: Runtime[TurnDeps]) -> dic
     if isinstance(done, ToolError):  # e.g. inside the cancellation window: the rule's own words
         return {"outbox": out(TextReply(done.message) if done.message else say("rephrase", language)),
                 "pending": None, "flow": "confirm_cancel"}
-    day, at = _when(done, deps, language)
-    body = text("cancelled", language, service=" + ".join(item.service for item in done.items), day=day, time=at)
+    day, at = when(done.starts_at, deps, language)
+    body = text("cancelled", language, service=services_of(done.items), day=day, time=at)
     return {"outbox": out(buttons(body, [("intent:book", "btn_rebook")], language)), "pending": None,
             "draft": {"service_ids": [str(item.service_id) for item in done.items]}, "flow": "confirm_cancel"}
 

@@ -16,6 +16,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graphs.deps import TurnDeps
+from graphs.flows.common import ask_day, services_of, slot_rows, staff_of, when
 from graphs.render import buttons, day_label, language_of, out, price_label, rows_list, say, text, time_label
 from graphs.state import Conversation, Draft, Pending
 from tools.base import ToolError, call_tool
@@ -56,26 +57,8 @@ def _merge(draft: Draft, slots: dict[str, Any]) -> tuple[Draft, list[dict[str, A
     return draft, ask
 
 
-def _today(deps: TurnDeps) -> date:
-    return deps.clock.now().astimezone(deps.salon.zone).date()
-
-
 def _services_label(deps: TurnDeps, service_ids: list[str]) -> str:
     return " + ".join(deps.service_name(sid) for sid in service_ids)
-
-
-def _slot_rows(slots: list[Any], deps: TurnDeps, language: str, *, with_day: bool) -> tuple[
-        list[tuple[str, str, str | None]], list[dict[str, Any]]]:
-    rows: list[tuple[str, str, str | None]] = []
-    options: list[dict[str, Any]] = []
-    for slot in slots[:10]:
-        starts = slot.starts_at.astimezone(deps.salon.zone)
-        title = (f"{day_label(starts.date(), language)} " if with_day else "") + time_label(starts.time(), language)
-        staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in slot.items))
-        ident = f"slot:{slot.starts_at.isoformat()}"
-        rows.append((ident, title, staff))
-        options.append({"id": ident, "starts_at": slot.starts_at.isoformat()})
-    return rows, options
 
 
 async def _search(deps: TurnDeps, draft: Draft, first: date, days: int) -> Availability | ToolError:
@@ -85,11 +68,9 @@ async def _search(deps: TurnDeps, draft: Draft, first: date, days: int) -> Avail
 
 
 def _confirm_reply(view: BookingView, deps: TurnDeps, language: str) -> Reply:
-    starts = view.starts_at.astimezone(deps.salon.zone)
-    staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in view.items))
-    body = text("confirm_summary", language, service=" + ".join(item.service for item in view.items), staff=staff,
-                day=day_label(starts.date(), language), time=time_label(starts.time(), language),
-                price=view.total_price)
+    day, at = when(view.starts_at, deps, language)
+    body = text("confirm_summary", language, service=services_of(view.items), staff=staff_of(view.items), day=day,
+                time=at, price=view.total_price)
     return buttons(body, [("confirm:yes", "btn_confirm"), ("intent:availability", "btn_change"),
                           ("confirm:no", "btn_cancel")], language)
 
@@ -107,7 +88,7 @@ async def _hold(state: Conversation, deps: TurnDeps, draft: Draft, starts_at: st
         moment = datetime.fromisoformat(starts_at).astimezone(deps.salon.zone)
         slots = Availability.model_validate({"branch_id": str(deps.branch_id), "timezone": str(deps.salon.zone),
                                              "slots": alternatives}).slots
-        rows, options = _slot_rows(slots, deps, language, with_day=True)
+        rows, options = slot_rows(slots, deps, language, with_day=True)
         body = text("slot_taken", language, time=time_label(moment.time(), language))
         return {"outbox": out(rows_list(body, "times_button", rows, language)), "draft": draft,
                 "pending": Pending(kind="choose_slot", options=options), "flow": "book"}
@@ -140,12 +121,7 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
         return await _hold(state, deps, draft, str(slots["start"]), language)
     service = _services_label(deps, draft["service_ids"])
     if not draft.get("date"):
-        today = _today(deps)
-        days = [("btn_today", today), ("btn_tomorrow", today + timedelta(days=1)),
-                ("btn_day_after", today + timedelta(days=2))]
-        return {"outbox": out(buttons(text("ask_day_body", language, service=service),
-                                      [(f"date:{day.isoformat()}", key) for key, day in days], language)),
-                "draft": draft, "pending": None, "flow": "book"}
+        return {"outbox": out(ask_day(deps, language, service)), "draft": draft, "pending": None, "flow": "book"}
     day = date.fromisoformat(str(draft["date"]))
     found = await _search(deps, draft, day, 1)
     if isinstance(found, ToolError):
@@ -163,7 +139,7 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
         if isinstance(later, ToolError) or not later.slots:
             return {"outbox": out(say("no_slots_at_all", language, service=service, days=SEARCH_DAYS),),
                     "draft": draft, "pending": None, "flow": "book"}
-        rows, options = _slot_rows(later.slots, deps, language, with_day=True)
+        rows, options = slot_rows(later.slots, deps, language, with_day=True)
         intro = text("no_slots_that_day", language, service=service, day=day_label(day, language))
     else:
         if draft.get("time"):  # the asked time is not free: the nearest ones to it, in time order
@@ -176,7 +152,7 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
 
             slots_found = sorted(sorted(slots_found, key=distance)[:10], key=lambda slot: slot.starts_at)
             intro = text("slot_taken", language, time=time_label(asked, language))
-        rows, options = _slot_rows(slots_found, deps, language, with_day=False)
+        rows, options = slot_rows(slots_found, deps, language, with_day=False)
     return {"outbox": out(rows_list(intro, "times_button", rows, language)), "draft": draft,
             "pending": Pending(kind="choose_slot", options=options), "flow": "book"}
 
@@ -199,9 +175,7 @@ async def confirm(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, 
         again = await book({**state, "pending": None, "draft": draft,
                             "understanding": {"slots": {}}}, runtime)
         return {**again, "outbox": out(say("hold_expired", language)) + again["outbox"], "flow": "confirm"}
-    starts = done.starts_at.astimezone(deps.salon.zone)
-    staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in done.items))
-    reply = say("booked", language, service=" + ".join(item.service for item in done.items), staff=staff,
-                day=day_label(starts.date(), language), time=time_label(starts.time(), language),
+    day, at = when(done.starts_at, deps, language)
+    reply = say("booked", language, service=services_of(done.items), staff=staff_of(done.items), day=day, time=at,
                 branch=deps.branch_name)
     return {"outbox": out(reply), "draft": Draft(), "pending": None, "flow": "confirm"}

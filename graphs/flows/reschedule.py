@@ -18,7 +18,8 @@ from langgraph.runtime import Runtime
 
 from graphs.deps import TurnDeps
 from graphs.flows.account import upcoming
-from graphs.render import buttons, day_label, language_of, out, rows_list, say, text, time_label
+from graphs.flows.common import ask_day, services_of, slot_rows, staff_of, when
+from graphs.render import buttons, day_label, language_of, out, rows_list, say, text
 from graphs.state import Conversation, Moving, Pending
 from tools.base import ToolError, call_tool
 from tools.booking_changes import reschedule_booking
@@ -39,9 +40,7 @@ def _moving(state: Conversation, slots: dict[str, Any]) -> Moving:
 
 
 def _label(view: BookingView, deps: TurnDeps, language: str) -> tuple[str, str, str]:
-    starts = view.starts_at.astimezone(deps.salon.zone)
-    return (" + ".join(item.service for item in view.items), day_label(starts.date(), language),
-            time_label(starts.time(), language))
+    return (services_of(view.items), *when(view.starts_at, deps, language))
 
 
 async def reschedule(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
@@ -81,12 +80,8 @@ async def reschedule(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     if slots.get("start"):  # a new time tapped from the list
         return _ask_to_move(booking, str(slots["start"]), moving, deps, language)
     if not moving.get("date"):
-        today = deps.clock.now().astimezone(deps.salon.zone).date()
-        days = [("btn_today", today), ("btn_tomorrow", today + timedelta(days=1)),
-                ("btn_day_after", today + timedelta(days=2))]
-        return {"outbox": out(buttons(text("ask_day_body", language, service=service),
-                                      [(f"date:{d.isoformat()}", key) for key, d in days], language)),
-                "moving": moving, "pending": None, "flow": "reschedule"}
+        return {"outbox": out(ask_day(deps, language, service)), "moving": moving, "pending": None,
+                "flow": "reschedule"}
     day = date.fromisoformat(moving["date"])  # type: ignore[arg-type]
     found = await call_tool(check_availability, deps.tool_context(), {
         "service_ids": [str(item.service_id) for item in booking.items], "from_date": day.isoformat(), "limit": 50})
@@ -100,13 +95,7 @@ async def reschedule(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     if not found.slots:
         return {"outbox": out(say("move_no_slots", language, service=service, day=day_label(day, language))),
                 "moving": Moving(booking_id=moving["booking_id"]), "pending": None, "flow": "reschedule"}
-    rows = []
-    options = []
-    for slot in found.slots[:10]:
-        local = slot.starts_at.astimezone(deps.salon.zone)
-        staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in slot.items))
-        rows.append((f"slot:{slot.starts_at.isoformat()}", time_label(local.time(), language), staff))
-        options.append({"id": f"slot:{slot.starts_at.isoformat()}"})
+    rows, options = slot_rows(found.slots, deps, language, with_day=False)
     intro = text("offer_slots", language, service=service, day=day_label(day, language))
     return {"outbox": out(rows_list(intro, "times_button", rows, language)), "moving": moving,
             "pending": Pending(kind="choose_slot", options=options), "flow": "reschedule"}
@@ -115,9 +104,8 @@ async def reschedule(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
 def _ask_to_move(booking: BookingView, starts_at: str, moving: Moving, deps: TurnDeps,
                  language: str) -> dict[str, Any]:
     service, old_day, old_time = _label(booking, deps, language)
-    new = datetime.fromisoformat(starts_at).astimezone(deps.salon.zone)
-    body = text("move_confirm", language, service=service, old_day=old_day, old_time=old_time,
-                day=day_label(new.date(), language), time=time_label(new.time(), language))
+    day, at = when(datetime.fromisoformat(starts_at), deps, language)
+    body = text("move_confirm", language, service=service, old_day=old_day, old_time=old_time, day=day, time=at)
     moving["starts_at"] = starts_at
     return {"outbox": out(buttons(body, [("confirm:yes", "btn_confirm"), ("confirm:no", "btn_keep")], language)),
             "moving": moving, "pending": Pending(kind="confirm_move", booking_id=str(booking.id)),
@@ -138,6 +126,6 @@ async def confirm_move(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[
     if isinstance(moved, ToolError):
         return {"outbox": out(TextReply(moved.message)), "moving": None, "pending": None, "flow": "confirm_move"}
     service, day, at = _label(moved, deps, language)
-    staff = ", ".join(dict.fromkeys(item.staff.split()[0] for item in moved.items))
-    return {"outbox": out(say("rescheduled", language, service=service, day=day, time=at, staff=staff)),
+    return {"outbox": out(say("rescheduled", language, service=service, day=day, time=at,
+                              staff=staff_of(moved.items))),
             "moving": None, "pending": None, "flow": "confirm_move"}

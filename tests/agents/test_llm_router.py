@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,18 +28,6 @@ MISTRAL = "mistralai/Mistral-7B-Instruct-v0.3"
 NOW = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)  # Wednesday, 12:00 in Mumbai
 CONTEXT = RouterContext(language="hinglish", now=NOW, zone="Asia/Kolkata")
 RouterFactory = Callable[..., ChatModelRouter]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
 
 
 @pytest.fixture

@@ -27,12 +27,6 @@ APP_ROLE = "cazo_app"
 UNSURE = "mere bhai ke liye kuch accha sa grooming chahiye, kya suggest karoge"
 
 
-@pytest.fixture(scope="module")
-def server() -> Any:
-    with FakeOpenAI() as fake:
-        yield fake
-
-
 @pytest.fixture
 async def talk(db: async_sessionmaker[AsyncSession], clock: FixedClock, database_url: str, trained_router: Any,
                uow_for: Callable[..., UnitOfWork], server: FakeOpenAI) -> AsyncIterator[Any]:

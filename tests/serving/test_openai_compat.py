@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import openai
@@ -18,18 +18,6 @@ from tests.serving.fake_openai import FakeOpenAI, Reply, Token, content_tokens
 MODEL = "mistralai/Mistral-7B-Instruct-v0.3"
 HELLO: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
 ClientFactory = Callable[..., openai.AsyncOpenAI]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
 
 
 @pytest.fixture
