@@ -1,9 +1,11 @@
 """Handling one inbound message end to end: find the customer, lock the conversation, run the graph, return replies.
 
 The channel (WhatsApp webhook, terminal chat, tests) calls ``handle_message``. The turn runs under the
-conversation's advisory lock (``graphs.serial``) with ``durability="sync"``, so each step is saved before the next
-starts: a process that dies mid-turn leaves the conversation at its last saved step, and the next message carries
-on from there.
+conversation's advisory lock (``graphs.serial``) and its state is saved once, when the turn ends
+(``durability="exit"``): a process that dies mid-turn leaves the conversation as it was after the previous message,
+and the same message handled again re-runs the turn with the same turn number, so the tools' idempotency keys
+(made from the thread and the turn) give back the hold or booking the first attempt made instead of a second one.
+Saving after every step instead cost about 12 ms a turn and bought nothing: a new message starts a new run anyway.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: As
         inbound = {"text": text, "payload": payload, "message_id": message_id, "kind": kind}
         state = await graph.ainvoke({"inbound": inbound},
                                     {"configurable": {"thread_id": deps.thread_id}}, context=deps,
-                                    durability="sync")
+                                    durability="exit")
         result = TurnResult(replies=list(state.get("outbox") or []), flow=str(state.get("flow") or ""),
                             understanding=dict(state.get("understanding") or {}),
                             latency_ms=(time.perf_counter() - started) * 1000)
