@@ -13,6 +13,9 @@ Rules only claim a message they are sure of; anything else (None) goes up to the
    ``staff:<uuid>``    book, ``slots["staff_id"]``
    ``date:<ISO date>`` availability, ``slots["date"]``
    ``appt:<uuid>``     my_bookings, ``slots["appointment_id"]`` (a booking picked from a list)
+   ``add:<uuid>``      book, ``slots["add_service_id"]`` (the add-on offered with a held time)
+   ``coming:<uuid>``   thanks, ``slots["appointment_id"]`` ("I'll be there" on a reminder)
+   ``rate:<uuid>:<n>`` feedback, ``slots["appointment_id"]`` and ``slots["rating"]`` (1 to 5)
    ==================  ===============================================================
 
    Every payload result carries ``slots["payload"]``, the id as received. A malformed id is not a rule match.
@@ -68,8 +71,15 @@ def match_payload(payload: str, language: Language = "en") -> Understanding | No
         if kind == "date":
             day = date.fromisoformat(value).isoformat()
             return _l1(Intent.availability, language, reason, payload=payload, date=day)
+        if kind == "rate":
+            booking, _, stars = value.partition(":")
+            if not stars.isdigit() or not 1 <= int(stars) <= 5:
+                return None
+            return _l1(Intent.feedback, language, reason, payload=payload, appointment_id=str(uuid.UUID(booking)),
+                       rating=int(stars))
         ids = {"svc": (Intent.book, "service_id"), "staff": (Intent.book, "staff_id"),
-               "appt": (Intent.my_bookings, "appointment_id")}
+               "appt": (Intent.my_bookings, "appointment_id"), "add": (Intent.book, "add_service_id"),
+               "coming": (Intent.thanks, "appointment_id")}
         if kind in ids:
             intent, key = ids[kind]
             return _l1(intent, language, reason, payload=payload, **{key: str(uuid.UUID(value))})

@@ -538,6 +538,42 @@ def chat_command(
             embedded_server(settings).stop()
 
 
+@app.command("notices")
+def notices_command(
+    tenant: Annotated[str, typer.Option(help="Salon slug")] = "glow-studio",
+    run: Annotated[bool, typer.Option("--run/--no-run", help="Handle new booking events and queue follow-ups "
+                                                           "first")] = True,
+    status: Annotated[str | None, typer.Option(help="Only messages in this status: scheduled, sent, cancelled "
+                                                    "or failed")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many messages")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Queue the messages Cazo sends on its own (confirmations, reminders, follow-ups, feedback requests,
+    rebooking prompts) from what happened since the last run, and list the queue.
+
+    The WhatsApp channel sends queued messages when they are due; this command shows what it will send.
+    """
+    from cazo.notices import notices
+
+    settings = _settings()
+    if status is not None and status not in ("scheduled", "sent", "cancelled", "failed"):
+        raise _fail(f"--status must be scheduled, sent, cancelled or failed, not {status!r}.", 2)
+    url, started = _ensure_database(settings)
+    try:
+        _run(lambda: _migrate(url, settings))
+        _run(lambda: notices(settings, tenant=tenant, run=run, status=status, limit=limit, as_json=as_json,
+                             output=sys.stdout))
+    except Exception as exc:
+        from domain.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            raise _fail(f"{exc}. For the demo salon run `cazo seed demo` first.", 1) from exc
+        raise
+    finally:
+        if started:
+            embedded_server(settings).stop()
+
+
 @app.command("version")
 def version() -> None:
     """Print Cazo's version."""

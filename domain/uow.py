@@ -2,8 +2,8 @@
 
 Every transaction the session opens starts by setting ``app.tenant_id`` (transaction-local), which the row-level
 security policies read. A unit of work without a tenant sees no tenant-owned rows at all. Events recorded while
-the work runs are handed out only after a successful commit, so side effects never precede the data they
-describe.
+the work runs are stored in ``domain_events`` in the same transaction (the outbox) and handed out only after a
+successful commit, so side effects never precede the data they describe and none is lost to a crash.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from domain.audit import record_audit_rows
 from domain.clock import Clock
 from domain.errors import NotFound, TenantRequired
+from domain.models.notices import EventRecord
 
 ActorType = Literal["staff", "customer", "system", "api"]
 T = TypeVar("T")
@@ -130,6 +131,10 @@ class UnitOfWork:
             self._session = None
 
     async def commit(self) -> None:
+        if self._events:  # the outbox: the events are stored with the change they describe, or not at all
+            await self.session.execute(insert(EventRecord), [
+                {"tenant_id": e.tenant_id, "name": e.name, "payload": e.payload, "occurred_at": self.clock.now()}
+                for e in self._events])
         await self.session.commit()
         self.session.info["uncommitted_writes"] = False
         self.published.extend(self._events)

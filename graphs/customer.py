@@ -1,13 +1,14 @@
 """The customer conversation as a LangGraph state machine.
 
     understand ──> route ──> greet | book | confirm | my_bookings | cancel | confirm_cancel | consent | catalog
-                                  | thanks | refuse | out_of_scope | fallback | handover | (silent) ──> END
+                                  | thanks | refuse | out_of_scope | fallback | handover | feedback | faq
+                                  | reschedule | confirm_move | menu | voice_note | (silent) ──> finish ──> END
 
 ``understand`` runs the understanding pipeline (guard, L1 rules, L2 router, L3) on the new message, reading it in
 the light of what the last reply asked (a yes/no, a list of times). ``route`` picks one flow; each flow calls the
 typed tools and leaves its replies in ``outbox``. While a person has the conversation (``handoff``), the bot reads
 nothing and says nothing. Salon questions are answered from the salon's knowledge base (``faq``) when it has a
-close enough answer. Requests with no flow yet (offers, payments, feedback) go to a person rather than get a guess.
+close enough answer. Requests with no flow yet (offers, payments) go to a person rather than get a guess.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from agents.intents import Intent
 from graphs.deps import TurnDeps
 from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
 from graphs.flows.booking import book, confirm
+from graphs.flows.feedback import feedback
 from graphs.flows.reschedule import confirm_move, reschedule
 from graphs.flows.talk import catalog, fallback, faq, greet, handover, menu, out_of_scope, refuse, thanks
 from graphs.render import language_of, out, say
@@ -31,14 +33,17 @@ from tools.replies import message_body
 
 Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
                "refuse", "out_of_scope", "fallback", "handover", "silent", "reschedule", "confirm_move", "menu",
-               "faq", "voice_note"]
+               "faq", "voice_note", "feedback"]
 _BY_INTENT: dict[str, Flow] = {
     "greet": "greet", "book": "book", "availability": "book", "my_bookings": "my_bookings", "cancel": "cancel",
     "opt_out": "consent", "opt_in": "consent", "catalog": "catalog", "thanks": "thanks", "human": "handover",
     "complaint": "handover", "out_of_scope": "out_of_scope", "reschedule": "reschedule", "affirm": "menu",
     "faq": "faq",
-    "deny": "menu",
+    "deny": "menu", "feedback": "feedback",
 }
+# While a feedback comment is awaited, these intents are a new request rather than the comment.
+_NOT_A_COMMENT = frozenset({"book", "availability", "reschedule", "cancel", "my_bookings", "catalog", "human",
+                            "opt_out", "opt_in", "greet", "pay", "offers", "faq"})
 
 
 async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
@@ -61,7 +66,7 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
                      "settled": found.settled, "flags": list(found.flags), "reason": found.reason,
                      "slots": _plain(found.slots)}
     return {"turns": turns, "language": _reply_language(state.get("language"), found.language, inbound),
-            "understanding": understanding, "outbox": [], "usage": {},
+            "understanding": understanding, "outbox": [], "usage": {}, "step": None, "outcome": None,
             "transcript": _heard(state)}
 
 
@@ -72,11 +77,15 @@ def _heard(state: Conversation) -> list[dict[str, str]]:
 
 
 async def finish(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
-    """Keep the bot's side of the turn in the transcript too."""
-    lines = [{"from": "bot", "text": message_body(message)} for message in state.get("outbox") or []]
-    if not lines:
-        return {}
-    return {"transcript": [*(state.get("transcript") or []), *lines][-TRANSCRIPT_KEEP:]}
+    """Keep the bot's side of the turn in the transcript too, and say where the turn left the conversation."""
+    outbox = state.get("outbox") or []
+    lines = [{"from": "bot", "text": message_body(message)} for message in outbox]
+    pending = state.get("pending") or {}
+    ended: dict[str, Any] = {"step": state.get("step") or pending.get("kind"),
+                             "outcome": state.get("outcome") or ("answered" if outbox else "silent")}
+    if lines:
+        ended["transcript"] = [*(state.get("transcript") or []), *lines][-TRANSCRIPT_KEEP:]
+    return ended
 
 
 def route(state: Conversation) -> Flow:
@@ -105,8 +114,10 @@ def route(state: Conversation) -> Flow:
     if moving and (slots.get("start") or ((slots.get("date") or slots.get("time"))
                                           and intent in ("availability", "book", "reschedule"))):
         return "reschedule"
-    if slots.get("start") or slots.get("service_id"):
+    if slots.get("start") or slots.get("service_id") or slots.get("add_service_id"):
         return "book"
+    if intent == "feedback" or (kind == "feedback_comment" and intent not in _NOT_A_COMMENT):
+        return "feedback"
     if kind == "confirm_booking" and intent in ("book", "availability", "reschedule") and (
             slots.get("date") or slots.get("time") or slots.get("services")):
         return "book"  # "actually make it 6": a correction of the held time
@@ -151,7 +162,7 @@ def build_customer_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> Compi
              "confirm_cancel": confirm_cancel, "consent": consent, "catalog": catalog, "thanks": thanks,
              "refuse": refuse, "out_of_scope": out_of_scope, "fallback": fallback, "handover": handover,
              "silent": silent, "reschedule": reschedule, "confirm_move": confirm_move, "menu": menu,
-             "faq": faq, "voice_note": voice_note}
+             "faq": faq, "voice_note": voice_note, "feedback": feedback}
     graph.add_node("finish", finish)
     for name, node in nodes.items():
         graph.add_node(name, node)

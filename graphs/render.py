@@ -63,6 +63,11 @@ def buttons(body: str, options: list[tuple[str, str]], language: str) -> Reply:
                      (Section(tuple(Row(ident, fit(label, 24)) for ident, label in labels[:10])),))
 
 
+def labelled_buttons(body: str, options: list[tuple[str, str]]) -> Reply:
+    """Up to three buttons whose labels are already in the customer's language (id, label)."""
+    return ButtonsReply(body, tuple(Button(ident, fit(label, 20)) for ident, label in options[:3]))
+
+
 def rows_list(body: str, button_key: str, rows: Sequence[tuple[str, str, str | None]], language: str) -> Reply:
     """A list message of up to ten rows (id, title, description)."""
     return ListReply(body, fit(text(button_key, language), 20), (Section(tuple(

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypedDict
 TRANSCRIPT_KEEP = 20  # lines kept for a handoff (what the person taking over reads first)
 
 PendingKind = Literal["choose_service", "choose_slot", "confirm_booking", "choose_booking", "confirm_cancel",
-                      "confirm_move"]
+                      "confirm_move", "feedback_comment"]
 
 
 class Inbound(TypedDict, total=False):
@@ -29,6 +29,7 @@ class Draft(TypedDict, total=False):
     date: str | None  # YYYY-MM-DD, the salon's local date
     time: str | None  # HH:MM, local
     staff_id: str | None
+    upsold: bool  # an add-on was offered for this booking (at most once)
 
 
 class Moving(TypedDict, total=False):
@@ -45,7 +46,8 @@ class Pending(TypedDict, total=False):
 
     kind: PendingKind
     options: list[dict[str, Any]]  # choose_*: the rows offered (id plus what acting on it needs)
-    booking_id: str  # confirm_booking / confirm_cancel
+    booking_id: str  # confirm_booking / confirm_cancel / feedback_comment
+    starts_at: str  # confirm_booking: the held start (ISO-8601), kept when an add-on is added
 
 
 class Handoff(TypedDict, total=False):
@@ -66,4 +68,6 @@ class Conversation(TypedDict, total=False):
     outbox: list[dict[str, Any]]  # this turn's replies, as Cloud API message objects (tools.replies.to_whatsapp)
     transcript: list[dict[str, str]]  # the last TRANSCRIPT_KEEP lines, {"from": "customer"|"bot", "text": ...}
     flow: str  # the flow node that answered this turn, for analytics and tests
+    step: str | None  # the question the turn left open (a pending kind, or "ask_day"), for analytics and follow-ups
+    outcome: str | None  # what the turn achieved: booked, held, asked, answered, handed_over, ... (analytics)
     usage: dict[str, float]  # this turn's large-model use: prompt_tokens, completion_tokens, cost_usd

@@ -17,7 +17,7 @@ from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,7 +26,7 @@ from agents.faq import FaqSearch
 from agents.salon import SalonContext, salon_context_from_snapshot
 from agents.understand import Understander
 from domain.clock import Clock
-from domain.models import ConversationTurn, Handoff, HandoffStatus
+from domain.models import ConversationTurn, Customer, Handoff, HandoffStatus
 from domain.services.customers import register_customer
 from domain.services.snapshot import SalonSnapshot, salon_snapshot
 from domain.uow import Actor, UnitOfWork
@@ -119,12 +119,18 @@ async def _record(deps: TurnDeps, state: dict[str, Any], result: TurnResult, mes
             intent=str(understanding.get("intent") or "-")[:20], tier=str(understanding.get("tier") or "-"),
             confidence=float(understanding.get("confidence") or 0.0),
             settled=bool(understanding.get("settled", False)), flags=list(understanding.get("flags") or []),
-            flow=result.flow[:30], language=str(state.get("language") or "en"), latency_ms=result.latency_ms,
+            flow=result.flow[:30], step=(str(state["step"])[:30] if state.get("step") else None),
+            outcome=(str(state["outcome"])[:20] if state.get("outcome") else None),
+            language=str(state.get("language") or "en"), latency_ms=result.latency_ms,
             prompt_tokens=int((state.get("usage") or {}).get("prompt_tokens") or 0),
             completion_tokens=int((state.get("usage") or {}).get("completion_tokens") or 0),
-            cost_usd=float((state.get("usage") or {}).get("cost_usd") or 0.0)))
+            cost_usd=float((state.get("usage") or {}).get("cost_usd") or 0.0), created_at=deps.clock.now()))
+        if state.get("language") in ("en", "hinglish", "hi"):  # proactive messages go out in the latest language
+            await uow.session.execute(update(Customer).where(
+                Customer.id == deps.customer_id, Customer.language != state["language"]).values(
+                language=state["language"]))
         handoff = state.get("handoff")
-        if result.flow == "handover" and handoff:
+        if state.get("outcome") == "handed_over" and handoff:
             await uow.session.execute(insert(Handoff).values(
                 tenant_id=deps.tenant_id, customer_id=deps.customer_id, thread_id=deps.thread_id,
                 reason=str(handoff.get("reason") or ""), transcript=list(state.get("transcript") or []),

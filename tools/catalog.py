@@ -15,6 +15,7 @@ from sqlalchemy import Text, bindparam, or_, select, text
 
 from domain.errors import NotFound
 from domain.models import Service, Staff, StaffShift, StaffSkill
+from domain.services.catalog import companion_service
 from domain.uow import UnitOfWork
 from tools.base import Tool
 from tools.context import EVERYONE, ToolContext
@@ -134,3 +135,37 @@ service_details = Tool(
     description=("Everything about one service: what it is, how long it takes, its price and which staff can do "
                  "it. Use after search_services when the customer asks about a service."),
     input_model=ServiceDetailsInput, output_model=ServiceDetails, handler=_details, mutates=False, roles=EVERYONE)
+
+
+class SuggestAddonInput(BaseModel):
+    service_ids: list[uuid.UUID] = Field(min_length=1, max_length=5, description="The services being booked.")
+
+
+class AddonSuggestion(BaseModel):
+    service_id: uuid.UUID | None = Field(description="The suggested add-on; null when there is none to suggest.")
+    name: str | None = None
+    duration_min: int | None = None
+    price_paise: int | None = None
+    price: str | None = None
+    booked_together: int = Field(default=0, description="How often customers booked it with these services.")
+
+
+async def _suggest(ctx: ToolContext, data: SuggestAddonInput, uow: UnitOfWork) -> AddonSuggestion:
+    best: tuple[uuid.UUID, int] | None = None
+    for service_id in data.service_ids:
+        found = await companion_service(service_id, uow)
+        if found and found[0] not in data.service_ids and (best is None or found[1] > best[1]):
+            best = found
+    if best is None:
+        return AddonSuggestion(service_id=None)
+    service = await uow.get(Service, best[0], "service")
+    return AddonSuggestion(service_id=service.id, name=service.name, duration_min=service.duration_min,
+                           price_paise=service.price_paise, price=rupees(service.price_paise),
+                           booked_together=best[1])
+
+
+suggest_addon = Tool(
+    name="suggest_addon",
+    description=("A short extra service that this salon's customers often book together with the given services "
+                 "(from past bookings), with its price and length; none when nothing fits. Offer it at most once."),
+    input_model=SuggestAddonInput, output_model=AddonSuggestion, handler=_suggest, mutates=False, roles=EVERYONE)

@@ -15,12 +15,14 @@ from tools.bookings import (
     join_waitlist,
     list_my_bookings,
 )
-from tools.catalog import search_services, service_details
+from tools.catalog import search_services, service_details, suggest_addon
 from tools.context import Role
+from tools.feedback import comment_on_visit, rate_visit
 
 ALL_TOOLS: tuple[Tool[Any, Any], ...] = (
-    search_services, service_details, check_availability, list_my_bookings, hold_slot, confirm_booking,
+    search_services, service_details, suggest_addon, check_availability, list_my_bookings, hold_slot, confirm_booking,
     book_appointment, reschedule_booking, cancel_booking, join_waitlist, check_in, complete_booking, mark_no_show,
+    rate_visit, comment_on_visit,
 )
 
 

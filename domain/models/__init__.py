@@ -14,6 +14,14 @@ from domain.models.bookings import (
 from domain.models.catalog import Service, ServiceCategory, ServiceResourceNeed
 from domain.models.conversations import ConversationTurn, FaqEntry, FaqPhrasing, Handoff, HandoffStatus
 from domain.models.customers import Channel, Customer, Gender, Language
+from domain.models.notices import (
+    PROMOTIONAL_KINDS,
+    CustomerMessage,
+    EventRecord,
+    Feedback,
+    MessageKind,
+    MessageStatus,
+)
 from domain.models.staff import (
     CommissionPlan,
     Staff,
@@ -27,7 +35,8 @@ from domain.models.tenancy import Branch, BranchHoliday, BranchHours, Resource, 
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditEntry", "Base", "Booking", "BookingItem", "BookingStatus", "Branch", "BranchHoliday",
-    "BranchHours", "Channel", "CommissionPlan", "ConversationTurn", "Customer", "FaqEntry", "FaqPhrasing", "Gender",
+    "BranchHours", "Channel", "CommissionPlan", "ConversationTurn", "Customer", "CustomerMessage", "EventRecord",
+    "Feedback", "MessageKind", "MessageStatus", "PROMOTIONAL_KINDS", "FaqEntry", "FaqPhrasing", "Gender",
     "Handoff", "HandoffStatus", "IdempotencyRecord", "Language", "Resource", "Service", "ServiceCategory",
     "ServiceResourceNeed", "Staff", "StaffBreak", "StaffLeave", "StaffRole", "StaffShift", "StaffSkill", "Tenant",
     "WaitlistEntry", "WaitlistStatus", "tenant_owned_tables",

@@ -40,6 +40,10 @@ class ConversationTurn(HasId, TenantOwned, Base):
     settled: Mapped[bool] = mapped_column(Boolean)
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     flow: Mapped[str] = mapped_column(String(30))
+    # Where the turn left the conversation: the question now open (choose_slot, confirm_booking, ...), if any,
+    # and what the turn achieved (booked, held, asked, answered, handed_over, ...).
+    step: Mapped[str | None] = mapped_column(String(30))
+    outcome: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(10))
     latency_ms: Mapped[float] = mapped_column(Float)
     # The large model's share of the turn (zero when L3 was not used).

@@ -6,8 +6,9 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from domain.errors import Conflict, InvalidInput
 from domain.models import Service, ServiceCategory, ServiceResourceNeed
@@ -113,3 +114,28 @@ async def change_price(service_id: uuid.UUID, price_paise: int, uow: UnitOfWork)
     service.price_paise = price_paise
     await uow.session.flush()
     return service
+
+
+ADDON_MAX_MIN = 45  # an add-on is a short extra, not a second appointment
+ADDON_MIN_PAIRS = 3  # booked together at least this often to count as "many customers add it"
+ADDON_LOOKBACK_DAYS = 180
+
+
+async def companion_service(service_id: uuid.UUID, uow: UnitOfWork) -> tuple[uuid.UUID, int] | None:
+    """The short service this salon's customers most often booked in the same visit as ``service_id`` over the
+    last ADDON_LOOKBACK_DAYS days, and how often; None when nothing was booked with it often enough."""
+    row = (await uow.session.execute(text("""
+        SELECT other.service_id, count(*) AS pairs
+        FROM booking_items mine
+        JOIN booking_items other ON other.booking_id = mine.booking_id AND other.service_id <> mine.service_id
+        JOIN bookings b ON b.id = mine.booking_id
+        JOIN services s ON s.id = other.service_id
+        WHERE mine.service_id = :service AND b.status IN ('confirmed', 'checked_in', 'completed')
+          AND b.created_at > :since AND s.active AND s.duration_min <= :longest
+        GROUP BY other.service_id
+        HAVING count(*) >= :fewest
+        ORDER BY pairs DESC, other.service_id
+        LIMIT 1
+    """), {"service": service_id, "since": uow.clock.now() - timedelta(days=ADDON_LOOKBACK_DAYS),
+           "longest": ADDON_MAX_MIN, "fewest": ADDON_MIN_PAIRS})).first()
+    return (row[0], int(row[1])) if row else None

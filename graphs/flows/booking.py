@@ -17,11 +17,23 @@ from langgraph.runtime import Runtime
 
 from graphs.deps import TurnDeps
 from graphs.flows.common import ask_day, services_of, slot_rows, staff_of, when
-from graphs.render import buttons, day_label, language_of, out, price_label, rows_list, say, text, time_label
+from graphs.render import (
+    buttons,
+    day_label,
+    labelled_buttons,
+    language_of,
+    out,
+    price_label,
+    rows_list,
+    say,
+    text,
+    time_label,
+)
 from graphs.state import Conversation, Draft, Pending
 from tools.base import ToolError, call_tool
 from tools.booking_changes import cancel_booking
 from tools.bookings import Availability, Slot, check_availability, confirm_booking, hold_slot
+from tools.catalog import AddonSuggestion, suggest_addon
 from tools.replies import Reply, TextReply
 from tools.views import BookingView
 
@@ -67,12 +79,28 @@ async def _search(deps: TurnDeps, draft: Draft, first: date, days: int) -> Avail
         "to_date": (first + timedelta(days=days - 1)).isoformat(), "staff_id": draft.get("staff_id"), "limit": 50})
 
 
-def _confirm_reply(view: BookingView, deps: TurnDeps, language: str) -> Reply:
+def _confirm_reply(view: BookingView, deps: TurnDeps, language: str, addon: AddonSuggestion | None = None) -> Reply:
     day, at = when(view.starts_at, deps, language)
     body = text("confirm_summary", language, service=services_of(view.items), staff=staff_of(view.items), day=day,
                 time=at, price=view.total_price)
+    if addon is not None and addon.service_id is not None and addon.name and addon.price:
+        # UC-BOT-033: one add-on that customers often book with this, offered once; Confirm stays the first button.
+        body += "\n\n" + text("upsell", language, addon=addon.name, price=addon.price, minutes=addon.duration_min,
+                               service=services_of(view.items))
+        return labelled_buttons(body, [("confirm:yes", text("btn_confirm", language)),
+                                       (f"add:{addon.service_id}", text("btn_add", language, addon=addon.name)),
+                                       ("confirm:no", text("btn_cancel", language))])
     return buttons(body, [("confirm:yes", "btn_confirm"), ("intent:availability", "btn_change"),
                           ("confirm:no", "btn_cancel")], language)
+
+
+async def _addon(deps: TurnDeps, draft: Draft) -> AddonSuggestion | None:
+    """An add-on to offer with a single-service booking, once per booking; None otherwise."""
+    if draft.get("upsold") or len(draft.get("service_ids") or []) != 1:
+        return None
+    draft["upsold"] = True
+    found = await call_tool(suggest_addon, deps.tool_context(), {"service_ids": draft["service_ids"]})
+    return None if isinstance(found, ToolError) or found.service_id is None else found
 
 
 async def _hold(state: Conversation, deps: TurnDeps, draft: Draft, starts_at: str, language: str) -> dict[str, Any]:
@@ -84,16 +112,19 @@ async def _hold(state: Conversation, deps: TurnDeps, draft: Draft, starts_at: st
         alternatives = held.details.get("alternatives") or []
         if not alternatives:
             return {"outbox": out(say("no_slots_at_all", language, service=_services_label(deps, draft["service_ids"]),
-                                      days=SEARCH_DAYS)), "draft": draft, "pending": None, "flow": "book"}
+                                      days=SEARCH_DAYS)), "draft": draft, "pending": None, "flow": "book",
+                    "outcome": "no_slots"}
         moment = datetime.fromisoformat(starts_at).astimezone(deps.salon.zone)
         slots = Availability.model_validate({"branch_id": str(deps.branch_id), "timezone": str(deps.salon.zone),
                                              "slots": alternatives}).slots
         rows, options = slot_rows(slots, deps, language, with_day=True)
         body = text("slot_taken", language, time=time_label(moment.time(), language))
         return {"outbox": out(rows_list(body, "times_button", rows, language)), "draft": draft,
-                "pending": Pending(kind="choose_slot", options=options), "flow": "book"}
-    return {"outbox": out(_confirm_reply(held, deps, language)), "draft": draft,
-            "pending": Pending(kind="confirm_booking", booking_id=str(held.id)), "flow": "book"}
+                "pending": Pending(kind="choose_slot", options=options), "flow": "book", "outcome": "slot_taken"}
+    addon = await _addon(deps, draft)
+    return {"outbox": out(_confirm_reply(held, deps, language, addon)), "draft": draft,
+            "pending": Pending(kind="confirm_booking", booking_id=str(held.id), starts_at=held.starts_at.isoformat()),
+            "flow": "book", "outcome": "held"}
 
 
 async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
@@ -103,25 +134,32 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
     pending = state.get("pending")
     await _release(deps, pending)
     draft, ask = _merge(_draft(state), slots)
+    if slots.get("add_service_id"):  # "Add head massage" on the summary: the same start, one more service
+        added = str(slots["add_service_id"])
+        draft["service_ids"] = [*[sid for sid in draft.get("service_ids") or [] if sid != added], added]
+        draft["upsold"] = True
+        if pending and pending.get("kind") == "confirm_booking" and pending.get("starts_at"):
+            return await _hold(state, deps, draft, str(pending["starts_at"]), language)
     if ask:  # "haircut": men's, women's or kids'?
         options = [{"id": f"svc:{c['id']}", "name": c["name"]} for c in ask]
         body = text("ask_which_of", language, options=", ".join(c["name"] for c in ask))
         rows: list[tuple[str, str, str | None]] = [
             (o["id"], o["name"], price_label(deps.snapshot.prices.get(o["id"][4:], (0, 0))[0])) for o in options]
         return {"outbox": out(rows_list(body, "services_button", rows, language)), "draft": draft,
-                "pending": Pending(kind="choose_service", options=options), "flow": "book"}
+                "pending": Pending(kind="choose_service", options=options), "flow": "book", "outcome": "asked"}
     if not draft.get("service_ids"):
         services = deps.snapshot.services[:10]
         rows = [(f"svc:{sid}", name, price_label(deps.snapshot.prices.get(sid, (0, 0))[0]))
                 for sid, name, _ in services]
         return {"outbox": out(rows_list(text("ask_service", language), "services_button", rows, language)),
                 "draft": draft, "pending": Pending(kind="choose_service", options=[{"id": r[0]} for r in rows]),
-                "flow": "book"}
+                "flow": "book", "outcome": "asked"}
     if slots.get("start"):  # a time picked from the list we offered
         return await _hold(state, deps, draft, str(slots["start"]), language)
     service = _services_label(deps, draft["service_ids"])
     if not draft.get("date"):
-        return {"outbox": out(ask_day(deps, language, service)), "draft": draft, "pending": None, "flow": "book"}
+        return {"outbox": out(ask_day(deps, language, service)), "draft": draft, "pending": None, "flow": "book",
+                "step": "ask_day", "outcome": "asked"}
     day = date.fromisoformat(str(draft["date"]))
     found = await _search(deps, draft, day, 1)
     if isinstance(found, ToolError):
@@ -138,7 +176,7 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
         later = await _search(deps, draft, day + timedelta(days=1), SEARCH_DAYS)
         if isinstance(later, ToolError) or not later.slots:
             return {"outbox": out(say("no_slots_at_all", language, service=service, days=SEARCH_DAYS),),
-                    "draft": draft, "pending": None, "flow": "book"}
+                    "draft": draft, "pending": None, "flow": "book", "outcome": "no_slots"}
         rows, options = slot_rows(later.slots, deps, language, with_day=True)
         intro = text("no_slots_that_day", language, service=service, day=day_label(day, language))
     else:
@@ -154,7 +192,7 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
             intro = text("slot_taken", language, time=time_label(asked, language))
         rows, options = slot_rows(slots_found, deps, language, with_day=False)
     return {"outbox": out(rows_list(intro, "times_button", rows, language)), "draft": draft,
-            "pending": Pending(kind="choose_slot", options=options), "flow": "book"}
+            "pending": Pending(kind="choose_slot", options=options), "flow": "book", "outcome": "asked"}
 
 
 async def confirm(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
@@ -166,7 +204,8 @@ async def confirm(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, 
     intent = (state.get("understanding") or {}).get("intent")
     if intent != "affirm" or not booking_id:
         await _release(deps, pending)
-        return {"outbox": out(say("not_booked", language)), "draft": Draft(), "pending": None, "flow": "confirm"}
+        return {"outbox": out(say("not_booked", language)), "draft": Draft(), "pending": None, "flow": "confirm",
+                "outcome": "not_booked"}
     done = await call_tool(confirm_booking, deps.tool_context(), {"booking_id": booking_id},
                            idempotency_key=deps.idempotency_key("confirm", booking_id))
     if isinstance(done, ToolError):  # the hold lapsed: offer what is free now
@@ -174,8 +213,9 @@ async def confirm(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, 
         draft["time"] = None
         again = await book({**state, "pending": None, "draft": draft,
                             "understanding": {"slots": {}}}, runtime)
-        return {**again, "outbox": out(say("hold_expired", language)) + again["outbox"], "flow": "confirm"}
+        return {**again, "outbox": out(say("hold_expired", language)) + again["outbox"], "flow": "confirm",
+                "outcome": "hold_expired"}
     day, at = when(done.starts_at, deps, language)
     reply = say("booked", language, service=services_of(done.items), staff=staff_of(done.items), day=day, time=at,
                 branch=deps.branch_name)
-    return {"outbox": out(reply), "draft": Draft(), "pending": None, "flow": "confirm"}
+    return {"outbox": out(reply), "draft": Draft(), "pending": None, "flow": "confirm", "outcome": "booked"}

@@ -47,7 +47,10 @@ async def menu(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
 
 
 async def thanks(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
-    return {"outbox": out(say("thanks_reply", language_of(state.get("language")))), "misses": 0, "flow": "thanks"}
+    """Thanks, or "I'll be there" tapped on a reminder."""
+    coming = ((state.get("understanding") or {}).get("slots") or {}).get("appointment_id")
+    key = "see_you" if coming else "thanks_reply"
+    return {"outbox": out(say(key, language_of(state.get("language")))), "misses": 0, "flow": "thanks"}
 
 
 async def catalog(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
@@ -107,7 +110,7 @@ async def out_of_scope(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[
             "flow": "out_of_scope"}
 
 
-def _reply_when(deps: TurnDeps, language: str) -> str:
+def reply_when(deps: TurnDeps, language: str) -> str:
     """"in a few minutes" while the branch is open, else "when we open at 10:00 am"."""
     now = deps.clock.now().astimezone(deps.salon.zone)
     for offset in range(8):
@@ -135,8 +138,8 @@ async def handover(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str,
         intent, "not understood" if not understanding.get("settled", True) else f"{intent} is not automated yet")
     key = "handover" if abusive or intent in ("human", "complaint") or not understanding.get("settled", True) \
         else "not_automated"
-    reply = say(key, language, when=_reply_when(deps, language))
-    return {"outbox": out(reply), "pending": None, "misses": 0, "flow": "handover",
+    reply = say(key, language, when=reply_when(deps, language))
+    return {"outbox": out(reply), "pending": None, "misses": 0, "flow": "handover", "outcome": "handed_over",
             "handoff": Handoff(reason=reason, since=deps.clock.now().isoformat())}
 
 

@@ -128,7 +128,7 @@ async def test_service_day_and_time_in_one_message_then_one_tap_books_it(
         chat: Chat) -> None:
     at = await a_free_time_tomorrow(chat, "Beard trim")
     first = await chat.say(f"kal {at} beard trim book kar do")
-    assert first.flow == "book" and options(first) == ["confirm:yes", "intent:availability", "confirm:no"]
+    assert first.flow == "book" and options(first)[0] == "confirm:yes" and options(first)[-1] == "confirm:no"
     assert "Beard trim" in body(first) and "₹300" in body(first)
     [held] = await bookings_of(chat)
     assert held.status == "held"
