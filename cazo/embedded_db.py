@@ -18,6 +18,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -266,3 +267,17 @@ def _scratch() -> Iterator[IO[bytes]]:
 
     with tempfile.TemporaryFile() as handle:
         yield handle
+
+
+@contextlib.contextmanager
+def throwaway_server(prefix: str = "cazo-scratch-") -> Iterator[EmbeddedPostgres]:
+    """A fresh embedded cluster in a temporary folder with EPHEMERAL_SETTINGS, stopped and deleted on exit
+    (benchmarks and eval runs: nothing in it is worth keeping)."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    server = EmbeddedPostgres(scratch / "pg", extra_settings=EPHEMERAL_SETTINGS)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -42,6 +42,7 @@ class TurnResult:
     flow: str
     understanding: dict[str, Any]
     latency_ms: float
+    outcome: str = ""  # what the turn achieved: booked, held, asked, answered, handed_over, ... ("" for a duplicate)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: As
                                     durability="exit")
         result = TurnResult(replies=list(state.get("outbox") or []), flow=str(state.get("flow") or ""),
                             understanding=dict(state.get("understanding") or {}),
-                            latency_ms=(time.perf_counter() - started) * 1000)
+                            latency_ms=(time.perf_counter() - started) * 1000,
+                            outcome=str(state.get("outcome") or ""))
         await _record(deps, state, result, message_id)
     return result
 
