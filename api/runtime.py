@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from langgraph.graph.state import CompiledStateGraph
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
@@ -16,6 +18,16 @@ class Runtime(Protocol):
 
     @property
     def environment(self) -> str: ...
+
+    @property
+    def customer_graph(self) -> CompiledStateGraph[Any, Any, Any, Any]:
+        """The customer conversation, compiled with the Postgres checkpointer."""
+        ...
+
+    @property
+    def checkpoint_pool(self) -> AsyncConnectionPool:
+        """The checkpointer's connections (the conversation lock ``graphs.serial`` takes one of them)."""
+        ...
 
     async def check_ready(self) -> dict[str, dict[str, Any]]:
         """Each dependency's state: {"database": {"ok": True, ...}, "redis": {...}}."""

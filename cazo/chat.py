@@ -17,8 +17,6 @@ from cazo.settings import Settings
 from cazo.wiring import open_runtime
 from domain.services.snapshot import tenant_id_for_slug
 from domain.uow import Actor, UnitOfWork
-from graphs.checkpoint import open_checkpointer
-from graphs.customer import build_customer_graph
 from graphs.turn import TurnResult, customer_deps, handle_message, load_salon
 from tools.replies import Choice, message_body, message_choices
 
@@ -55,8 +53,6 @@ def tap(line: str, offered: tuple[Choice, ...]) -> tuple[str, str | None]:
 async def chat(settings: Settings, *, tenant: str, branch: str | None, phone: str, lines: Iterable[str] | None,
                output: TextIO, router: Any = None, interactive_input: Any = None) -> int:
     """Run a conversation; ``lines`` None means read from ``interactive_input`` (a prompt function)."""
-    from cazo.database import owner_url
-
     understander = make_understander(settings, router=router)
     if understander.router is not None and hasattr(understander.router, "start"):
         await understander.router.start()
@@ -67,28 +63,27 @@ async def chat(settings: Settings, *, tenant: str, branch: str | None, phone: st
         salon = await load_salon(runtime.sessions, runtime.clock, tenant_id, branch)
         deps = await customer_deps(runtime.sessions, runtime.clock, salon, understander, phone,
                                    agent=make_agent(settings))
-        async with open_checkpointer(owner_url(settings, runtime.embedded), settings.database_app_role) as saver:
-            graph = build_customer_graph(saver)
-            offered: tuple[Choice, ...] = ()
-            source = iter(lines) if lines is not None else None
-            print(f"Chatting with {salon.snapshot.name} ({salon.context.slug}) as {phone}. "
-                  + ("" if source else "Type a message, a number to tap an option, or Ctrl-D to leave."), file=output)
-            while True:
-                if source is not None:
-                    line = next(source, None)
-                    if line is None:
-                        break
-                    if not line.strip() or line.lstrip().startswith("#"):
-                        continue
-                else:
-                    try:
-                        line = interactive_input("you> ")
-                    except EOFError:
-                        break
-                text, payload = tap(line, offered)
-                if source is not None:
-                    print(f"you> {line.strip()}" + (f"   (taps {payload})" if payload else ""), file=output)
-                result = await handle_message(graph, saver.conn, deps, text, payload=payload)  # type: ignore[arg-type]
-                rendered, offered = render_turn(result)
-                print("\n".join(rendered), file=output, flush=True)
+        offered: tuple[Choice, ...] = ()
+        source = iter(lines) if lines is not None else None
+        print(f"Chatting with {salon.snapshot.name} ({salon.context.slug}) as {phone}. "
+              + ("" if source else "Type a message, a number to tap an option, or Ctrl-D to leave."), file=output)
+        while True:
+            if source is not None:
+                line = next(source, None)
+                if line is None:
+                    break
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+            else:
+                try:
+                    line = interactive_input("you> ")
+                except EOFError:
+                    break
+            text, payload = tap(line, offered)
+            if source is not None:
+                print(f"you> {line.strip()}" + (f"   (taps {payload})" if payload else ""), file=output)
+            result = await handle_message(runtime.customer_graph, runtime.checkpoint_pool, deps, text,
+                                          payload=payload)
+            rendered, offered = render_turn(result)
+            print("\n".join(rendered), file=output, flush=True)
     return 0

@@ -219,7 +219,7 @@ def _seed(settings: Settings, run: Callable[[Any], Awaitable[T]]) -> T:
 
     async def go() -> T:
         await _migrate(url, settings)
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, conversations=False) as runtime:
             return await run(runtime)
 
     try:
@@ -327,7 +327,7 @@ class _SalonContexts:
         from domain.uow import Actor, UnitOfWork
 
         if self._runtime is None:
-            self._closer = open_runtime(self.settings)
+            self._closer = open_runtime(self.settings, conversations=False)
             self._runtime = await self._closer.__aenter__()
         runtime = self._runtime
         actor = Actor.system("cazo nlu")

@@ -1,7 +1,9 @@
 """The composition root: builds engines, sessions, Redis and the clock from settings, and tears them down.
 
 Nothing is created at import time. ``open_runtime(settings)`` is the one place that decides which database
-(embedded or DATABASE_URL) and which Redis (REDIS_URL or in-process fakeredis) Cazo talks to.
+(embedded or DATABASE_URL) and which Redis (REDIS_URL or in-process fakeredis) Cazo talks to, and it opens the
+conversation checkpointer's connection pool and compiles the customer graph on it. Commands that never touch a
+conversation (seeding, ``cazo nlu``) pass ``conversations=False`` and skip both (and LangGraph's import time).
 """
 
 from __future__ import annotations
@@ -10,14 +12,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.app import create_app
 from cazo import __version__
 from cazo.database import (
     check_app_role,
@@ -32,6 +33,10 @@ from cazo.settings import Settings, load_settings
 from domain.clock import Clock, SystemClock
 from domain.uow import make_session_factory
 
+if TYPE_CHECKING:
+    from langgraph.graph.state import CompiledStateGraph
+    from psycopg_pool import AsyncConnectionPool
+
 logger = logging.getLogger("cazo")
 
 
@@ -45,6 +50,27 @@ def make_redis(settings: Settings) -> Any:
     return fakeredis.FakeAsyncRedis(decode_responses=True)
 
 
+@dataclass(frozen=True)
+class Conversations:
+    """The customer conversation graph, compiled with the Postgres checkpointer, and that checkpointer's pool."""
+
+    graph: CompiledStateGraph[Any, Any, Any, Any]
+    pool: AsyncConnectionPool[Any]  # the checkpointer's dict-row connections
+
+
+@asynccontextmanager
+async def open_conversations(settings: Settings, embedded: EmbeddedPostgres | None) -> AsyncIterator[Conversations]:
+    from psycopg_pool import AsyncConnectionPool
+
+    from graphs.checkpoint import open_checkpointer
+    from graphs.customer import build_customer_graph
+
+    async with open_checkpointer(owner_url(settings, embedded), settings.database_app_role,
+                                 max_size=settings.database_pool_size) as saver:
+        assert isinstance(saver.conn, AsyncConnectionPool)  # open_checkpointer always hands the saver a pool
+        yield Conversations(build_customer_graph(saver), saver.conn)
+
+
 @dataclass
 class CazoRuntime:
     """Everything a running Cazo process shares. Satisfies api.runtime.Runtime."""
@@ -56,10 +82,24 @@ class CazoRuntime:
     schema_head: str | None = None
     clock: Clock = field(default_factory=SystemClock)
     embedded: EmbeddedPostgres | None = None
+    conversations: Conversations | None = None
 
     @property
     def environment(self) -> str:
         return self.settings.environment.value
+
+    def _conversations(self) -> Conversations:
+        if self.conversations is None:
+            raise RuntimeError("this runtime was opened without conversations (open_runtime(conversations=False))")
+        return self.conversations
+
+    @property
+    def customer_graph(self) -> CompiledStateGraph[Any, Any, Any, Any]:
+        return self._conversations().graph
+
+    @property
+    def checkpoint_pool(self) -> AsyncConnectionPool:
+        return self._conversations().pool
 
     async def check_ready(self) -> dict[str, dict[str, Any]]:
         checks: dict[str, dict[str, Any]] = {}
@@ -85,8 +125,10 @@ class CazoRuntime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[CazoRuntime]:
-    """Open the database (starting the embedded server when DATABASE_URL is unset) and Redis; close on exit.
+async def open_runtime(settings: Settings, *, clock: Clock | None = None,
+                       conversations: bool = True) -> AsyncIterator[CazoRuntime]:
+    """Open the database (starting the embedded server when DATABASE_URL is unset), Redis and, unless told not
+    to, the conversation checkpointer and the customer graph; close them on exit.
 
     An embedded server this call started is stopped again on exit; one that was already running is left alone.
     """
@@ -102,9 +144,15 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Asy
     redis = make_redis(settings)
     try:
         await check_app_role(app_engine)
-        yield CazoRuntime(settings=settings, app_engine=app_engine,
-                          sessions=make_session_factory(app_engine), redis=redis, schema_head=code_schema_head(),
-                          clock=clock or SystemClock(), embedded=embedded)
+        runtime = CazoRuntime(settings=settings, app_engine=app_engine, sessions=make_session_factory(app_engine),
+                              redis=redis, schema_head=code_schema_head(), clock=clock or SystemClock(),
+                              embedded=embedded)
+        if not conversations:
+            yield runtime
+        else:
+            async with open_conversations(settings, embedded) as opened:
+                runtime.conversations = opened
+                yield runtime
     finally:
         await app_engine.dispose()
         await redis.aclose()
@@ -114,6 +162,8 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None) -> Asy
 
 
 def build_app(settings: Settings) -> FastAPI:
+    from api.app import create_app  # here, not at the top: commands that only open a runtime skip the routes
+
     return create_app(lambda: open_runtime(settings), version=__version__)
 
 

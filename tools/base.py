@@ -71,13 +71,18 @@ def request_hash(tool: Tool[In, Out], ctx: ToolContext, data: In) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def require_role(ctx: ToolContext, roles: frozenset[Role], action: str) -> None:
+    """Refuse a caller whose role may not do ``action`` (a tool's name, or a verb outside the tools)."""
+    if ctx.role not in roles:
+        raise PermissionDenied(f"A {ctx.role.replace('_', ' ')} cannot use {action}.", tool=action)
+
+
 async def run_tool(tool: Tool[In, Out], ctx: ToolContext, payload: In | Mapping[str, Any],
                    idempotency_key: str | None = None) -> Out:
     """Run ``tool`` for ``ctx``. Domain errors propagate (and nothing is changed); the REST surface maps them to
     problem documents, the chat surface to a ``ToolError``."""
     data = parse_input(tool, payload)
-    if ctx.role not in tool.roles:
-        raise PermissionDenied(f"A {ctx.role.replace('_', ' ')} cannot use {tool.name}.", tool=tool.name)
+    require_role(ctx, tool.roles, tool.name)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise InvalidInput(f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.")
     async with UnitOfWork(ctx.sessions, tenant_id=ctx.tenant_id, actor=ctx.actor, clock=ctx.clock,

@@ -22,6 +22,7 @@ Role = Literal["customer", "stylist", "front_desk", "manager", "owner", "system"
 ROLES: tuple[Role, ...] = get_args(Role)
 STAFF_ROLES: frozenset[Role] = frozenset(role for role in ROLES if role != "customer")
 EVERYONE: frozenset[Role] = frozenset(ROLES)
+MANAGERS: frozenset[Role] = frozenset({"owner", "manager"})  # who may change the salon's settings and texts
 
 
 @dataclass(frozen=True)
