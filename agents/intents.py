@@ -47,5 +47,8 @@ class Understanding:
     # False when no tier was sure enough (L2 below the threshold and no L3, or L3 unreachable): the intent is then
     # only the best guess, and the conversation must ask again or hand over rather than act on it.
     settled: bool = True
-    # Input guard marks ("prompt_injection", "data_exfiltration", "abuse"); the tiers saw the sanitised text.
+    # Input guard marks ("prompt_injection", "data_exfiltration", "abuse"; the tiers saw the sanitised text), then
+    # the sentiment's ("angry", or "distressed" with "harm" when an injury is named: agents.sentiment).
     flags: tuple[str, ...] = ()
+    # Why the message reads angry or distressed (the sentiment's reason, naming its cues); "" when it reads calm.
+    sentiment: str = ""

@@ -4,7 +4,9 @@ The order, for a message typed by the customer:
 
 1. Normalise it and detect its language (kept for the reply).
 2. Guard it: prompt injection, requests for other people's data and abuse are marked (``flags``); the tiers below
-   only ever see the sanitised text, with any injected instruction removed.
+   only ever see the sanitised text, with any injected instruction removed. Read its sentiment (``agents.sentiment``):
+   an angry or distressed customer is flagged too ("angry", "distressed", "harm"), with the reason in ``sentiment``,
+   so the conversation can hand over whatever the intent.
 3. L1 rules (``agents.rules``): interactive replies, STOP/START, yes/no to a pending question, menu numbers,
    greetings, thanks, FAQ keywords. Certain, microseconds.
 4. L2 router (embedding classifier or a small LLM): settled when its confidence reaches the threshold (0.85).
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time as timer
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any, Protocol
@@ -29,6 +31,7 @@ from agents.intents import Intent, Language, Tier, Understanding
 from agents.normalise import normalise
 from agents.routers.base import Classification, Router, RouterContext, RouterUnavailable
 from agents.rules import RuleContext, match_payload, match_rules
+from agents.sentiment import Sentiment, detect_sentiment
 from agents.slots.catalog import CatalogIndex
 from agents.slots.dates import extract_date
 from agents.slots.delay import extract_delay
@@ -80,12 +83,14 @@ class Timed:
 
 @dataclass
 class Understander:
-    """The pipeline. ``router`` is L2 (None: rules only), ``escalation`` is L3 (None: not configured)."""
+    """The pipeline. ``router`` is L2 (None: rules only), ``escalation`` is L3 (None: not configured); ``sentiment``
+    reads anger and distress (None: not read)."""
 
     router: Router | None = None
     escalation: Router | None = None
     guard: Guard | None = None
     threshold: float = 0.85
+    sentiment: Callable[[str], Sentiment] | None = detect_sentiment
 
     async def understand(self, text: str, context: TurnContext, *, payload: str | None = None) -> Understanding:
         if payload:
@@ -102,17 +107,23 @@ class Understander:
             flags, reasons, working = verdict.flags, verdict.reasons, verdict.sanitised
             if flags:
                 log.warning("input guard flagged a message", extra={"flags": list(flags)})
-            left = normalise(working) if flags else None
-            if left is not None and not left.text and not left.emoji_intent:
-                return Understanding(intent=Intent.out_of_scope, confidence=1.0, tier="L1", language=language,
-                                     slots=self.slots(working, context), settled=True, flags=flags,
-                                     reason="guard: nothing left once the flagged part was removed ("
-                                            + "; ".join(reasons) + ")")
+        left = normalise(working) if flags else None
+        mood = self.sentiment(text) if self.sentiment is not None else None
+        if mood is not None and mood.flags:
+            flags += mood.flags
+            log.info("message reads upset", extra={"sentiment": mood.label})
+        upset = mood.reason if mood is not None and mood.flags else ""
+        if left is not None and not left.text and not left.emoji_intent:
+            return Understanding(intent=Intent.out_of_scope, confidence=1.0, tier="L1", language=language,
+                                 slots=self.slots(working, context), settled=True, flags=flags, sentiment=upset,
+                                 reason="guard: nothing left once the flagged part was removed ("
+                                        + "; ".join(reasons) + ")")
         found = match_rules(working, RuleContext(pending_confirmation=context.pending_confirmation,
                                                  menu=context.menu))
         if found is not None:
-            return replace(found, slots={**self.slots(working, context), **found.slots}, flags=flags)
-        return await self._models(working, language, context, flags)
+            return replace(found, slots={**self.slots(working, context), **found.slots}, flags=flags,
+                           sentiment=upset)
+        return replace(await self._models(working, language, context, flags), sentiment=upset)
 
     async def _models(self, text: str, language: Language, context: TurnContext,
                       flags: tuple[str, ...]) -> Understanding:

@@ -7,8 +7,9 @@
 ``understand`` runs the understanding pipeline (guard, L1 rules, L2 router, L3) on the new message, reading it in
 the light of what the last reply asked (a yes/no, a list of times). ``route`` picks one flow; each flow calls the
 typed tools and leaves its replies in ``outbox``. While a person has the conversation (``handoff``), the bot reads
-nothing and says nothing. Salon questions are answered from the salon's knowledge base (``faq``) when it has a
-close enough answer. Requests with no flow yet (offers, payments) go to a person rather than get a guess.
+nothing and says nothing; an abusive, angry or distressed customer is handed to a person whatever they asked. Salon
+questions are answered from the salon's knowledge base (``faq``) when it has a close enough answer. Requests with no
+flow yet (offers, payments) go to a person rather than get a guess.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     found = await deps.understander.understand(inbound.get("text") or "", context, payload=inbound.get("payload"))
     understanding = {"intent": found.intent.value, "confidence": round(found.confidence, 4), "tier": found.tier,
                      "settled": found.settled, "flags": list(found.flags), "reason": found.reason,
-                     "slots": _plain(found.slots)}
+                     "sentiment": found.sentiment, "slots": _plain(found.slots)}
     return {"turns": turns, "language": _reply_language(state.get("language"), found.language, inbound),
             "understanding": understanding, "outbox": [], "usage": {}, "step": None, "outcome": None,
             "transcript": _heard(state)}
@@ -100,8 +101,8 @@ def route(state: Conversation) -> Flow:
     slots = understanding.get("slots") or {}
     if ("prompt_injection" in flags or "data_exfiltration" in flags) and intent == Intent.out_of_scope:
         return "refuse"
-    if "abuse" in flags:
-        return "handover"  # an upset, abusive customer is a person's job, not a bot's
+    if "abuse" in flags or "angry" in flags or "distressed" in flags:
+        return "handover"  # an abusive, angry or distressed customer is a person's job, not a bot's
     if kind == "confirm_booking" and intent in ("affirm", "deny"):
         return "confirm"
     if kind == "confirm_cancel" and intent in ("affirm", "deny"):

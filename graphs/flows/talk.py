@@ -1,7 +1,8 @@
 """The short answers: greeting with the menu, thanks, prices, refusals, asking again, and handing over to a person.
 
 Handover: the conversation is marked (``handoff``) and the bot stays silent on it until staff hand it back; the
-customer is told a person will reply, and roughly when (now, or when the branch next opens).
+customer is told a person will reply, and roughly when (now, or when the branch next opens). A customer hurt by a
+treatment (a burn, an allergic reaction, bleeding) is also told what to do until then.
 """
 
 from __future__ import annotations
@@ -132,12 +133,23 @@ async def handover(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str,
     language = language_of(state.get("language"))
     understanding = state.get("understanding") or {}
     intent = understanding.get("intent", "")
-    abusive = "abuse" in (understanding.get("flags") or [])
-    reason = "abusive message" if abusive else {
-        "human": "asked for a person", "complaint": "complaint", "faq": "no answer in the knowledge base"}.get(
-        intent, "not understood" if not understanding.get("settled", True) else f"{intent} is not automated yet")
-    key = "handover" if abusive or intent in ("human", "complaint") or not understanding.get("settled", True) \
-        else "not_automated"
+    flags = understanding.get("flags") or []
+    abusive = "abuse" in flags
+    upset = "angry" in flags or "distressed" in flags
+    if abusive:
+        reason = "abusive message"
+    elif upset:
+        reason = f"upset customer: {understanding.get('sentiment') or ', '.join(flags)}"
+    else:
+        reason = {"human": "asked for a person", "complaint": "complaint",
+                  "faq": "no answer in the knowledge base"}.get(
+            intent, "not understood" if not understanding.get("settled", True) else f"{intent} is not automated yet")
+    if "harm" in flags:
+        key = "handover_urgent"  # hurt by a treatment: sorry, a person now, and what to do meanwhile
+    elif abusive or upset or intent in ("human", "complaint") or not understanding.get("settled", True):
+        key = "handover"
+    else:
+        key = "not_automated"
     reply = say(key, language, when=reply_when(deps, language))
     return {"outbox": out(reply), "pending": None, "misses": 0, "flow": "handover", "outcome": "handed_over",
             "handoff": Handoff(reason=reason, since=deps.clock.now().isoformat())}
@@ -152,7 +164,7 @@ async def fallback(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str,
         question = str((state.get("inbound") or {}).get("text") or "")
         history = list(state.get("transcript") or [])[:-1]  # the new line is the question itself
         reply = await deps.agent.run(deps.tool_context(), question, salon=deps.snapshot.name, language=language,
-                                     history=history)
+                                     history=history, catalog=deps.salon.catalog)
         prompt_tokens, completion_tokens = deps.agent.last_usage
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                  "cost_usd": reply.cost_usd if reply else 0.0}

@@ -393,3 +393,26 @@ async def test_an_abusive_customer_is_handed_to_a_person(chat: Chat) -> None:
     async with tenant_uow(chat) as uow:
         [handoff] = (await uow.session.execute(select(Handoff))).scalars().all()
     assert handoff.reason == "abusive message"
+
+
+async def test_an_angry_hinglish_customer_is_handed_to_a_person_and_the_bot_then_stays_silent(chat: Chat) -> None:
+    await chat.say("namaste")
+    handed = await chat.say("kitni baar bola hai mujhe 5 baje ka slot chahiye, bakwas service hai aapki!!!")
+    assert handed.flow == "handover" and "angry" in handed.understanding["flags"]
+    assert body(handed) == "Main aapko hamari team se jod rahi hoon; koi kuch minute mein jawab dega."
+    async with tenant_uow(chat) as uow:
+        [handoff] = (await uow.session.execute(select(Handoff))).scalars().all()
+    assert handoff.reason.startswith("upset customer: angry: ") and "'kitni baar bola'" in handoff.reason
+    later = await chat.say("hello? koi hai?")
+    assert later.flow == "silent" and later.replies == []
+
+
+async def test_a_customer_hurt_by_a_treatment_gets_an_urgent_reply_in_hindi_and_a_person(chat: Chat) -> None:
+    handed = await chat.say("फेशियल के बाद चेहरे पर बहुत जलन हो रही है, दाने आ गए हैं")
+    assert handed.flow == "handover" and {"distressed", "harm"} <= set(handed.understanding["flags"])
+    assert "ठंडे पानी" in body(handed) and "डॉक्टर" in body(handed) and "कुछ मिनट में" in body(handed)
+    async with tenant_uow(chat) as uow:
+        [handoff] = (await uow.session.execute(select(Handoff))).scalars().all()
+    assert handoff.reason.startswith("upset customer: distressed (harm): ") and "burn" in handoff.reason
+    later = await chat.say("कोई है?")
+    assert later.flow == "silent" and later.replies == []

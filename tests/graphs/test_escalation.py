@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from agents.escalation import ToolAgent, grounded
+from agents.escalation import SalonNames, ToolAgent, grounded
 from agents.guards import InputGuard
+from agents.slots.catalog import CatalogIndex
 from agents.understand import Understander
 from domain.clock import FixedClock
 from domain.models import ConversationTurn
@@ -22,6 +24,8 @@ from graphs.customer import build_customer_graph
 from graphs.turn import TurnResult, customer_deps, handle_message, load_salon
 from serving.openai_compat import ChatEndpoint, make_async_client
 from tests.serving.fake_openai import FakeOpenAI, Reply
+from tools.base import run_tool
+from tools.bookings import check_availability
 
 APP_ROLE = "cazo_app"
 UNSURE = "mere bhai ke liye kuch accha sa grooming chahiye, kya suggest karoge"
@@ -95,3 +99,64 @@ async def test_when_the_model_is_down_the_customer_is_asked_again(talk: Any, ser
 def test_grounding_checks_every_price_and_time_against_the_tool_results(reply: str, evidence: list[str],
                                                                         ok: bool) -> None:
     assert grounded(reply, evidence) is ok
+
+
+async def availability_tomorrow(deps: Any, service: str) -> tuple[dict[str, Any], set[str]]:
+    """check_availability's arguments for ``service`` tomorrow, and the stylists it returns."""
+    service_id = next(sid for sid, name, _ in deps.snapshot.services if name == service)
+    tomorrow = (deps.clock.now().astimezone(deps.salon.zone) + timedelta(days=1)).date()
+    arguments = {"service_ids": [service_id], "from_date": tomorrow.isoformat(), "limit": 5}
+    found = await run_tool(check_availability, deps.tool_context(), arguments)
+    return arguments, {item.staff for slot in found.slots for item in slot.items}
+
+
+async def test_a_reply_naming_a_stylist_the_availability_tool_returned_is_sent(talk: Any, server: FakeOpenAI) -> None:
+    say, deps = talk
+    arguments, stylists = await availability_tomorrow(deps, "Beard trim")
+    first_name = sorted(stylists)[0].split()[0]
+    text = f"{first_name} can do your Beard trim tomorrow. Shall I look for a time?"
+    server.enqueue(call("check_availability", **arguments), Reply(content=text))
+    result = await say(UNSURE)
+    assert result.flow == "agent" and result.replies[0]["text"]["body"] == text
+
+
+async def test_a_stylist_no_tool_returned_this_turn_is_never_named(talk: Any, server: FakeOpenAI) -> None:
+    say, deps = talk
+    arguments, stylists = await availability_tomorrow(deps, "Beard trim")
+    absent = next(name for _, name in deps.snapshot.staff if name not in stylists).split()[0]
+    server.enqueue(call("check_availability", **arguments),
+                   Reply(content=f"{absent} is free for your Beard trim tomorrow. Shall I look for a time?"))
+    result = await say(UNSURE)
+    assert result.flow == "fallback" and absent not in str(result.replies)
+
+
+async def test_a_service_no_tool_returned_this_turn_is_never_named(talk: Any, server: FakeOpenAI) -> None:
+    say, _ = talk
+    server.enqueue(call("search_services", query="beard"),
+                   Reply(content="Beard trim is ₹300. Many customers add a Hydrating facial too!"))
+    result = await say(UNSURE)
+    assert result.flow == "fallback" and "facial" not in str(result.replies).lower()
+
+
+NAMES = SalonNames.from_catalog(CatalogIndex(
+    (("svc-b", "Beard trim", ("beard", "dadhi")), ("svc-p", "Pedicure", ("foot spa",)),
+     ("svc-h", "Hair spa", ("spa",))),
+    (("st-i", "Imran Khan"), ("st-r", "Rahul Kapoor"))))
+
+
+@pytest.mark.parametrize(
+    ("reply", "evidence", "ok"),
+    [("Imran can do it tomorrow.", ['{"staff": "Imran Khan"}'], True),
+     ("IMRAN KHAN is free.", ['{"staff": "Imran Khan"}'], True),
+     ("Rahul can do it tomorrow.", ['{"staff": "Imran Khan"}'], False),
+     ("Imrana from our team will call.", [], True),  # a whole word only
+     ("राहुल कल फ्री हैं", ['{"staff": "Imran Khan"}'], False),  # Devanagari is read romanised
+     ("Beard trim is ₹300.", ['{"name": "Beard trim", "price": "₹300"}'], True),
+     ("Your dadhi will look sharp.", ['{"name": "Beard trim"}'], True),  # an alias of a service the tool gave
+     ("Pedicure comes with a foot spa.", ['{"name": "Pedicure"}'], True),  # "foot spa" is Pedicure, not Hair spa
+     ("A hair spa would help.", ['{"name": "Pedicure"}'], False),
+     ("Hello! How can I help?", [], True)],
+)
+def test_grounding_checks_every_staff_and_service_name_against_the_tool_results(reply: str, evidence: list[str],
+                                                                                ok: bool) -> None:
+    assert grounded(reply, evidence, NAMES) is ok

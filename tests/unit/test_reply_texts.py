@@ -52,3 +52,12 @@ def test_a_missing_or_unexpected_value_or_an_unknown_key_is_refused() -> None:
         render("nope", "en")
     with pytest.raises(ValueError, match="no reply texts for language"):
         render("kept", "fr")
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", ("sorry", "cool water", "doctor")),
+                                                 ("hinglish", ("afsos", "thande paani", "doctor")),
+                                                 ("hi", ("खेद", "ठंडे पानी", "डॉक्टर"))])
+def test_the_urgent_handover_says_sorry_and_what_to_do_until_a_person_replies(language: str,
+                                                                              words: tuple[str, ...]) -> None:
+    text = render("handover_urgent", language, when="soon")
+    assert all(word in text for word in words) and "soon" in text
