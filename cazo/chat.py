@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from cazo.nlu import make_agent, make_understander
+from cazo.nlu import make_agent, make_transcriber, make_understander
 from cazo.settings import Settings
 from cazo.wiring import open_runtime
 from domain.services.snapshot import tenant_id_for_slug
@@ -62,7 +62,7 @@ async def chat(settings: Settings, *, tenant: str, branch: str | None, phone: st
             tenant_id: uuid.UUID = await tenant_id_for_slug(tenant, uow)
         salon = await load_salon(runtime.sessions, runtime.clock, tenant_id, branch)
         deps = await customer_deps(runtime.sessions, runtime.clock, salon, understander, phone,
-                                   agent=make_agent(settings))
+                                   agent=make_agent(settings), transcriber=make_transcriber(settings))
         offered: tuple[Choice, ...] = ()
         source = iter(lines) if lines is not None else None
         print(f"Chatting with {salon.snapshot.name} ({salon.context.slug}) as {phone}. "

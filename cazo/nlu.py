@@ -2,7 +2,8 @@
 
 Used by ``cazo nlu`` and, later, by the conversation graph. Which L2 router runs is ``ROUTER_BACKEND``
 (``embedding`` on a CPU, ``llm`` for a vLLM server), its threshold ``ROUTER_THRESHOLD``; L3 exists only when
-``OPENAI_API_KEY`` is set.
+``OPENAI_API_KEY`` is set. Voice notes are transcribed when ``TRANSCRIPTION_BASE_URL`` or ``TRANSCRIPTION_API_KEY``
+is set.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from agents.intents import Understanding
 from agents.routers.base import Router
 from agents.salon import DEMO_SLUG, SalonContext, demo_salon_context, salon_context_from_snapshot
 from agents.understand import Guard, Understander
+from agents.voice import OpenAITranscriber, Transcriber
 from cazo.settings import Settings
 
 RouterChoice = Literal["embedding", "llm", "rules"]
-__all__ = ["DEMO_SLUG", "SalonContext", "demo_salon_context", "make_understander", "result_object",
-           "salon_context_from_snapshot"]
+__all__ = ["DEMO_SLUG", "SalonContext", "demo_salon_context", "make_transcriber", "make_understander",
+           "result_object", "salon_context_from_snapshot"]
 
 
 def make_guard() -> Guard:
@@ -73,6 +75,26 @@ def make_agent(settings: Settings) -> ToolAgent | None:
                             settings.openai_api_key.get_secret_value(), timeout_s=settings.openai_timeout_s,
                             organization=settings.openai_org_id)
     return ToolAgent(make_async_client(endpoint), settings.openai_model)
+
+
+def make_transcriber(settings: Settings) -> Transcriber | None:
+    """Voice notes to text, when ``TRANSCRIPTION_BASE_URL`` or ``TRANSCRIPTION_API_KEY`` is set; otherwise None.
+
+    Without ``TRANSCRIPTION_API_KEY`` the L3 key (``OPENAI_API_KEY``) is used, but only for the server L3 talks to
+    (``OPENAI_BASE_URL``, or OpenAI): it is never sent to another server.
+    """
+    if settings.transcription_base_url is None and settings.transcription_api_key is None:
+        return None
+    from serving.openai_compat import OPENAI_BASE_URL, ChatEndpoint
+
+    url = (settings.transcription_base_url or OPENAI_BASE_URL).rstrip("/")
+    key = settings.transcription_api_key
+    organization = None
+    if key is None and url == (settings.openai_base_url or OPENAI_BASE_URL).rstrip("/"):
+        key, organization = settings.openai_api_key, settings.openai_org_id
+    endpoint = ChatEndpoint(url, settings.transcription_model, key.get_secret_value() if key else None,
+                            timeout_s=settings.transcription_timeout_s, organization=organization)
+    return OpenAITranscriber.from_endpoint(endpoint)
 
 
 def make_understander(settings: Settings, *, router: RouterChoice | None = None,

@@ -91,7 +91,15 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(1, ge=0, description="torch CPU threads for embeddings; 0: one per core. One "
                                    "is fastest for single chat messages")
     vector_dimensions: int = Field(384, ge=1, description="Embedding width stored in pgvector (MiniLM: 384)")
-    transcription_model: str | None = Field(None, description="Audio model for voice notes; unset: ask to type")
+    transcription_base_url: str | None = Field(
+        None, description="OpenAI-compatible server for voice notes (POST /audio/transcriptions), e.g. "
+                          "https://api.openai.com/v1. Unset with TRANSCRIPTION_API_KEY unset: voice notes get a "
+                          "request to type")
+    transcription_api_key: SecretStr | None = Field(
+        None, description="Key for the transcription server; unset: OPENAI_API_KEY, but only when the server is "
+                          "the L3 one (OPENAI_BASE_URL, or OpenAI)")
+    transcription_model: str = Field("whisper-1", description="Audio model for voice notes")
+    transcription_timeout_s: float = Field(15.0, gt=0, description="Per-request timeout for transcribing a voice note")
 
     # -- other integrations --------------------------------------------------------------------------------
     msg91_auth_key: SecretStr | None = Field(None, description="MSG91 key for OTP SMS")
@@ -120,6 +128,12 @@ class Settings(BaseSettings):
             raise ValueError("DATABASE_URL must be a postgresql:// URL: PostgreSQL is the only database")
         return value
 
+    @field_validator("transcription_model", mode="before")
+    @classmethod
+    def _default_transcription_model(cls, value: Any) -> Any:
+        """``TRANSCRIPTION_MODEL=`` (as older .env files have it) means the default model."""
+        return "whisper-1" if value is None or (isinstance(value, str) and not value.strip()) else value
+
     @field_validator("*", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
@@ -137,8 +151,8 @@ class Settings(BaseSettings):
         if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_KEY_LENGTH:
             problems.append(f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_LENGTH} characters")
         for name in ("whatsapp_token", "whatsapp_verify_token", "whatsapp_app_secret", "razorpay_key_secret",
-                     "razorpay_webhook_secret", "openai_api_key", "msg91_auth_key", "twilio_auth_token",
-                     "google_client_secret"):
+                     "razorpay_webhook_secret", "openai_api_key", "transcription_api_key", "msg91_auth_key",
+                     "twilio_auth_token", "google_client_secret"):
             secret = getattr(self, name)
             if secret is not None and secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
                 problems.append(f"{name.upper()} is a placeholder")

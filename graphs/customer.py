@@ -7,9 +7,10 @@
 ``understand`` runs the understanding pipeline (guard, L1 rules, L2 router, L3) on the new message, reading it in
 the light of what the last reply asked (a yes/no, a list of times). ``route`` picks one flow; each flow calls the
 typed tools and leaves its replies in ``outbox``. While a person has the conversation (``handoff``), the bot reads
-nothing and says nothing; an abusive, angry or distressed customer is handed to a person whatever they asked. Salon
-questions are answered from the salon's knowledge base (``faq``) when it has a close enough answer. Requests with no
-flow yet (offers, payments) go to a person rather than get a guess.
+nothing and says nothing; an abusive, angry or distressed customer is handed to a person whatever they asked. A
+voice note arrives transcribed (``graphs.turn``) and is read like typed text; one without a transcript gets a
+request to type (``voice_note``). Salon questions are answered from the salon's knowledge base (``faq``) when it
+has a close enough answer. Requests with no flow yet (offers, payments) go to a person rather than get a guess.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from graphs.flows.feedback import feedback
 from graphs.flows.reschedule import confirm_move, reschedule
 from graphs.flows.talk import catalog, fallback, faq, greet, handover, menu, out_of_scope, refuse, thanks
 from graphs.render import language_of, out, say
-from graphs.state import TRANSCRIPT_KEEP, Conversation, Inbound
+from graphs.state import TRANSCRIPT_KEEP, VOICE_KINDS, Conversation, Inbound
 from tools.replies import message_body
 
 Flow = Literal["greet", "book", "confirm", "my_bookings", "cancel", "confirm_cancel", "consent", "catalog", "thanks",
@@ -53,8 +54,8 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     if state.get("handoff"):
         return {"turns": turns, "outbox": [], "flow": "silent", "transcript": _heard(state)}
     inbound = state.get("inbound") or {}
-    if inbound.get("kind") in ("audio", "voice"):
-        # No transcription configured: ask the customer to type (what was pending stays pending).
+    if _unheard_voice_note(inbound):
+        # No transcript (none configured, or it failed): ask the customer to type; what was pending stays pending.
         return {"turns": turns, "outbox": [], "understanding": {"intent": "-", "tier": "-", "settled": True,
                                                                  "flags": [], "slots": {}}, "flow": "voice_note"}
     pending = state.get("pending") or {}
@@ -63,12 +64,18 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
     context = deps.salon.turn(deps.clock.now(), pending_confirmation=confirming,
                               menu=tuple(o["id"] for o in pending.get("options") or []) or None)
     found = await deps.understander.understand(inbound.get("text") or "", context, payload=inbound.get("payload"))
+    flags = [*found.flags, "transcribed"] if inbound.get("transcribed") else list(found.flags)
     understanding = {"intent": found.intent.value, "confidence": round(found.confidence, 4), "tier": found.tier,
-                     "settled": found.settled, "flags": list(found.flags), "reason": found.reason,
+                     "settled": found.settled, "flags": flags, "reason": found.reason,
                      "sentiment": found.sentiment, "slots": _plain(found.slots)}
     return {"turns": turns, "language": _reply_language(state.get("language"), found.language, inbound),
             "understanding": understanding, "outbox": [], "usage": {}, "step": None, "outcome": None,
             "transcript": _heard(state)}
+
+
+def _unheard_voice_note(inbound: Inbound) -> bool:
+    """A voice note without a transcript; one with a transcript is read like a typed message."""
+    return inbound.get("kind") in VOICE_KINDS and not (inbound.get("text") or "").strip()
 
 
 def _heard(state: Conversation) -> list[dict[str, str]]:
@@ -92,7 +99,7 @@ async def finish(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, A
 def route(state: Conversation) -> Flow:
     if state.get("flow") == "silent" and state.get("handoff"):
         return "silent"
-    if state.get("flow") == "voice_note" and (state.get("inbound") or {}).get("kind") in ("audio", "voice"):
+    if _unheard_voice_note(state.get("inbound") or {}):
         return "voice_note"
     understanding = state.get("understanding") or {}
     intent = understanding.get("intent", "")

@@ -16,6 +16,7 @@ from agents.escalation import ToolAgent
 from agents.faq import FaqSearch
 from agents.salon import SalonContext
 from agents.understand import Understander
+from agents.voice import Transcriber
 from domain.clock import Clock
 from domain.services.snapshot import SalonSnapshot
 from domain.uow import Actor
@@ -36,6 +37,7 @@ class TurnDeps:
     thread_id: str = field(default="")
     faq: FaqSearch | None = None  # the salon's knowledge base, searched by meaning (needs the embedding model)
     agent: ToolAgent | None = None  # L3: the tool-calling large model, when one is configured
+    transcriber: Transcriber | None = None  # voice notes to text, when a transcription server is configured
 
     def tool_context(self) -> ToolContext:
         return ToolContext(sessions=self.sessions, clock=self.clock, tenant_id=self.tenant_id,

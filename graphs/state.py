@@ -15,11 +15,15 @@ PendingKind = Literal["choose_service", "choose_slot", "confirm_booking", "choos
                       "confirm_move", "feedback_comment"]
 
 
+VOICE_KINDS = ("audio", "voice")
+
+
 class Inbound(TypedDict, total=False):
-    text: str
+    text: str  # for a voice note, its transcript (empty when there is none)
     kind: str  # "text" (default), "interactive", or a media kind such as "audio" or "image"
     payload: str | None  # an interactive reply's id (button or list row)
     message_id: str | None  # the channel's id, for logs
+    transcribed: bool  # a voice note whose text came from the transcriber (the audio itself is never kept)
 
 
 class Draft(TypedDict, total=False):

@@ -6,10 +6,14 @@ conversation's advisory lock (``graphs.serial``) and its state is saved once, wh
 and the same message handled again re-runs the turn with the same turn number, so the tools' idempotency keys
 (made from the thread and the turn) give back the hold or booking the first attempt made instead of a second one.
 Saving after every step instead cost about 12 ms a turn and bought nothing: a new message starts a new run anyway.
+
+A voice note comes with its audio; when a transcriber is configured it is transcribed here, before the graph runs
+(the audio never enters the state, which the checkpoint stores), and the transcript is handled like typed text.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ from agents.escalation import ToolAgent
 from agents.faq import FaqSearch
 from agents.salon import SalonContext, salon_context_from_snapshot
 from agents.understand import Understander
+from agents.voice import Transcriber, TranscriptionUnavailable
 from domain.clock import Clock
 from domain.models import ConversationTurn, Customer, Handoff, HandoffStatus
 from domain.services.customers import register_customer
@@ -33,7 +38,10 @@ from domain.uow import Actor, UnitOfWork
 from graphs.checkpoint import thread_id
 from graphs.deps import TurnDeps
 from graphs.serial import one_turn_at_a_time
+from graphs.state import VOICE_KINDS, Inbound
 from serving.embeddings import Embedder
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ async def load_salon(sessions: async_sessionmaker[AsyncSession], clock: Clock, t
 
 async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock, salon: Salon,
                         understander: Understander, phone: str, *, name: str | None = None,
-                        agent: ToolAgent | None = None) -> TurnDeps:
+                        agent: ToolAgent | None = None, transcriber: Transcriber | None = None) -> TurnDeps:
     """The turn's dependencies for the customer with this phone number (registered on first contact)."""
     async with UnitOfWork(sessions, tenant_id=salon.tenant_id, actor=Actor.system("whatsapp"), clock=clock) as uow:
         customer = await register_customer(phone, uow, name=name)
@@ -78,19 +86,30 @@ async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock
                     snapshot=salon.snapshot, tenant_id=salon.tenant_id, branch_id=salon.branch_id,
                     customer_id=customer_id, customer_name=customer_name,
                     thread_id=thread_id(salon.tenant_id, customer_id),
-                    faq=FaqSearch(embedder) if isinstance(embedder, Embedder) else None, agent=agent)
+                    faq=FaqSearch(embedder) if isinstance(embedder, Embedder) else None, agent=agent,
+                    transcriber=transcriber)
 
 
 async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: AsyncConnectionPool, deps: TurnDeps,
                          text: str, *, payload: str | None = None, message_id: str | None = None,
-                         kind: str = "text") -> TurnResult:
+                         kind: str = "text", audio: bytes | None = None,
+                         mime_type: str | None = None) -> TurnResult:
     """Handle one message. A ``message_id`` already handled (the channel delivered it twice) is not handled again:
-    the result has no replies and flow ``"duplicate"``."""
+    the result has no replies and flow ``"duplicate"``.
+
+    A voice note (``kind`` "audio" or "voice") with its ``audio`` bytes and ``mime_type`` is transcribed when
+    ``deps.transcriber`` is set, and its transcript is understood like a typed message (``inbound["transcribed"]``
+    marks it). Without a transcriber, or when transcription fails, the customer is asked to type.
+    """
     started = time.perf_counter()
     async with one_turn_at_a_time(pool, deps.thread_id):
         if message_id is not None and await _seen(deps, message_id):
             return TurnResult(replies=[], flow="duplicate", understanding={}, latency_ms=0.0)
-        inbound = {"text": text, "payload": payload, "message_id": message_id, "kind": kind}
+        inbound: Inbound = {"text": text, "payload": payload, "message_id": message_id, "kind": kind}
+        if kind in VOICE_KINDS and audio:
+            heard = await _transcribe(deps, audio, mime_type)
+            if heard is not None:
+                inbound["text"], inbound["transcribed"] = heard, True
         state = await graph.ainvoke({"inbound": inbound},
                                     {"configurable": {"thread_id": deps.thread_id}}, context=deps,
                                     durability="exit")
@@ -100,6 +119,18 @@ async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: As
                             outcome=str(state.get("outcome") or ""))
         await _record(deps, state, result, message_id)
     return result
+
+
+async def _transcribe(deps: TurnDeps, audio: bytes, mime_type: str | None) -> str | None:
+    """The voice note's words, or None (no transcriber, or no trustworthy transcript: the turn asks to type)."""
+    if deps.transcriber is None:
+        return None
+    try:
+        heard = await deps.transcriber.transcribe(audio, mime_type or "audio/ogg", None)
+    except TranscriptionUnavailable as exc:
+        log.warning("voice note not transcribed", extra={"thread_id": deps.thread_id, "error": str(exc)})
+        return None
+    return heard.text
 
 
 async def _seen(deps: TurnDeps, message_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""A star rating written in a message: "5 stars", "4/5", "⭐⭐⭐⭐", "rating 3", "10 mein se 8" is not one (out of 5 only).
+"""A star rating written in a message: "5 stars", "4/5", "⭐⭐⭐⭐", "rating 3" (out of 5 only: "8/10" is not one).
 
 Returns 1-5, or None when the message holds no clear rating. A bare number counts only when it is the whole
 message ("5"), since "2 haircuts" is not a rating.

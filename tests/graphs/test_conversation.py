@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agents.guards import InputGuard
 from agents.understand import Understander
+from agents.voice import OpenAITranscriber
 from domain.clock import FixedClock
 from domain.models import Booking, ConversationTurn, Customer, Handoff
 from domain.seeding import seed_demo_salon
@@ -22,6 +23,8 @@ from domain.uow import Actor, UnitOfWork
 from graphs.checkpoint import open_checkpointer, prepare_checkpoint_tables
 from graphs.customer import build_customer_graph
 from graphs.turn import TurnResult, customer_deps, handle_message, load_salon, release_handoff
+from serving.openai_compat import ChatEndpoint
+from tests.serving.fake_openai import FakeOpenAI, Reply
 from tools.base import call_tool, run_tool
 from tools.bookings import check_availability, list_my_bookings
 
@@ -384,6 +387,59 @@ async def test_a_voice_note_gets_a_polite_request_to_type_and_the_open_question_
     voice = await chat.say("", kind="audio")
     assert voice.flow == "voice_note" and "voice note" in body(voice).lower()  # in Hinglish, as before
     picked = await chat.say("that one", payload=options(listed)[0])
+    assert options(picked)[0] == "confirm:yes"
+
+
+VOICE_NOTE = b"OggS" + bytes(range(256)) * 24  # stands in for a WhatsApp ogg/opus voice note
+
+
+@pytest.fixture
+async def listening(fake: FakeOpenAI) -> AsyncIterator[OpenAITranscriber]:
+    """A transcriber on the fake OpenAI-compatible server (no retries, so a failure shows at once)."""
+    transcriber = OpenAITranscriber.from_endpoint(ChatEndpoint(fake.base_url, "whisper-1", "sk-test", timeout_s=5),
+                                                  max_retries=0)
+    yield transcriber
+    await transcriber.aclose()
+
+
+async def send_voice_note(chat: Chat, transcriber: OpenAITranscriber, message_id: str | None = None) -> TurnResult:
+    deps = replace(chat.deps, transcriber=transcriber)
+    return await handle_message(chat.graph(), chat.pool(), deps, "", kind="voice", audio=VOICE_NOTE,
+                                mime_type="audio/ogg; codecs=opus", message_id=message_id)
+
+
+async def test_a_transcribed_voice_note_is_read_like_typed_text_and_gets_the_booking_summary(
+        chat: Chat, fake: FakeOpenAI, listening: OpenAITranscriber) -> None:
+    at = await a_free_time_tomorrow(chat, "Beard trim")  # 17:00 is the beard trimmer's break on a Thursday
+    said = f"kal {int(at[:2]) - 12 if int(at[:2]) > 12 else int(at[:2])} baje beard trim"  # "kal 5 baje beard trim"
+    fake.enqueue_transcription(Reply(content=said))
+    heard = await send_voice_note(chat, listening, message_id="wamid.VOICE1")
+    assert heard.flow == "book" and options(heard) == ["confirm:yes", "intent:availability", "confirm:no"]
+    assert "Beard trim" in body(heard) and "transcribed" in heard.understanding["flags"]
+    assert fake.requests[-1].body["file"]["size"] == len(VOICE_NOTE)
+    async with tenant_uow(chat) as uow:
+        [turn] = (await uow.session.execute(select(ConversationTurn))).scalars().all()
+    assert turn.message_id == "wamid.VOICE1" and "transcribed" in turn.flags
+    saved = await chat.graph().aget_state({"configurable": {"thread_id": chat.deps.thread_id}})
+    inbound = saved.values["inbound"]
+    assert (inbound["text"], inbound["kind"], inbound["transcribed"]) == (said, "voice", True)
+    assert not any(isinstance(value, bytes) for value in inbound.values())  # the audio never enters the checkpoint
+    assert {"from": "customer", "text": said} in saved.values["transcript"]
+    done = await chat.say("Confirm", payload="confirm:yes")
+    assert done.flow == "confirm" and [b.status for b in await bookings_of(chat)] == ["confirmed"]
+    [booked] = (await run_tool(list_my_bookings, chat.deps.tool_context(), {})).bookings
+    assert f"{booked.starts_at.astimezone(chat.deps.salon.zone):%H:%M}" == at  # the time that was said
+
+
+async def test_a_voice_note_the_server_cannot_transcribe_gets_the_request_to_type(
+        chat: Chat, fake: FakeOpenAI, listening: OpenAITranscriber) -> None:
+    listed = await chat.say("kal beard trim")
+    fake.enqueue_transcription(Reply(status=500))
+    voice = await send_voice_note(chat, listening)
+    assert len(fake.requests) == 1  # it was tried
+    assert voice.flow == "voice_note" and "voice note" in body(voice).lower()
+    assert "transcribed" not in voice.understanding["flags"]
+    picked = await chat.say("that one", payload=options(listed)[0])  # the list is still open
     assert options(picked)[0] == "confirm:yes"
 
 

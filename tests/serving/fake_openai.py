@@ -7,6 +7,11 @@ function of the request), and every request is recorded (path, headers, JSON bod
 client sent. It can also answer with an HTTP error, a body that is not JSON, a slow reply (for timeouts), or no
 logprobs.
 
+``POST /v1/audio/transcriptions`` takes the multipart upload OpenAI's audio API takes (``file``, ``model``,
+``language``, ``response_format``, ...) and answers ``{"text": ...}`` (``verbose_json``: with ``language``,
+``duration`` and ``segments``). Its answers have their own queue (``enqueue_transcription``); the recorded body is
+the form's fields plus ``file`` as ``{"filename", "content_type", "size"}``.
+
 It runs uvicorn in a background thread on 127.0.0.1 and a free port, so the real ``openai`` client is exercised over
 TCP; nothing leaves the machine.
 """
@@ -14,6 +19,8 @@ TCP; nothing leaves the machine.
 from __future__ import annotations
 
 import asyncio
+import email.parser
+import email.policy
 import itertools
 import json
 import re
@@ -64,6 +71,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     refusal: str | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{"name": ..., "arguments": {...}}]
+    language: str = "hindi"  # a transcription's language and length (verbose_json only)
+    duration_s: float = 3.2
 
 
 @dataclass(frozen=True)
@@ -163,6 +172,34 @@ def _error_body(status: int, message: str = "") -> dict[str, Any]:
     return {"error": {"message": message or f"scripted failure {status}", "type": kind, "param": None, "code": None}}
 
 
+def multipart_form(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart/form-data body as ``{field: text}``, files as ``{"filename", "content_type", "size"}``."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    form: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            form[str(name)] = {"filename": filename, "content_type": part.get_content_type(), "size": len(data)}
+        else:
+            form[str(name)] = data.decode("utf-8")
+    return form
+
+
+def transcription_body(reply: Reply, response_format: str) -> dict[str, Any]:
+    """A transcription as OpenAI sends it: ``{"text"}``, or for ``verbose_json`` with language, duration, segments."""
+    text = reply.content or ""
+    if response_format != "verbose_json":
+        return {"text": text, "usage": {"type": "duration", "seconds": round(reply.duration_s)}}
+    return {"task": "transcribe", "language": reply.language, "duration": reply.duration_s, "text": text,
+            "segments": [{"id": 0, "seek": 0, "start": 0.0, "end": reply.duration_s, "text": text, "tokens": [],
+                          "temperature": 0.0, "avg_logprob": -0.2, "compression_ratio": 1.0,
+                          "no_speech_prob": 0.01}]}
+
+
 class FakeOpenAI:
     """The server. Use as a context manager; ``base_url`` ends in ``/v1`` like vLLM's.
 
@@ -172,6 +209,7 @@ class FakeOpenAI:
 
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
+        self.transcriptions: deque[Reply] = deque()
         self.requests: list[RecordedRequest] = []
         self.handler: Callable[[Any], Reply] | None = None
         self._numbers = itertools.count(1)
@@ -183,8 +221,13 @@ class FakeOpenAI:
     def enqueue(self, *replies: Reply) -> None:
         self.replies.extend(replies)
 
+    def enqueue_transcription(self, *replies: Reply) -> None:
+        """The next answers of /v1/audio/transcriptions: ``content`` is the text heard."""
+        self.transcriptions.extend(replies)
+
     def reset(self) -> None:
         self.replies.clear()
+        self.transcriptions.clear()
         self.requests.clear()
         self.handler = None
 
@@ -222,12 +265,36 @@ class FakeOpenAI:
         top = int(body.get("top_logprobs") or 0) if isinstance(body, dict) else 0
         return JSONResponse(completion_body(reply, model, top, next(self._numbers)), headers=reply.headers)
 
+    async def _transcriptions(self, request: Request) -> Response:
+        raw = await request.body()
+        try:
+            form: Any = multipart_form(request.headers.get("content-type", ""), raw)
+        except (ValueError, UnicodeDecodeError):
+            form = None
+        self.requests.append(RecordedRequest(request.method, request.url.path,
+                                             {k.lower(): v for k, v in request.headers.items()}, form))
+        if not isinstance(form, dict) or "file" not in form or "model" not in form:
+            return JSONResponse(_error_body(400, "file and model are required"), status_code=400)
+        if not self.transcriptions:
+            return JSONResponse(_error_body(500, "no scripted transcription"), status_code=500)
+        reply = self.transcriptions.popleft()
+        if reply.delay_s:
+            await asyncio.sleep(reply.delay_s)
+        if reply.raw_body is not None:
+            return Response(reply.raw_body, status_code=reply.status, media_type=reply.content_type,
+                            headers=reply.headers)
+        if reply.status != 200:
+            return JSONResponse(_error_body(reply.status), status_code=reply.status, headers=reply.headers)
+        return JSONResponse(transcription_body(reply, str(form.get("response_format") or "json")),
+                            headers=reply.headers)
+
     async def _models(self, request: Request) -> Response:
         return JSONResponse({"object": "list", "data": [{"id": "fake-model", "object": "model", "created": 0,
                                                          "owned_by": "cazo-tests"}]})
 
     def _app(self) -> Starlette:
         return Starlette(routes=[Route("/v1/chat/completions", self._chat_completions, methods=["POST"]),
+                                 Route("/v1/audio/transcriptions", self._transcriptions, methods=["POST"]),
                                  Route("/v1/models", self._models, methods=["GET"])])
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
