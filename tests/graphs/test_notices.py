@@ -9,19 +9,19 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from domain.models import Booking, BookingItem, ConversationTurn, Customer, CustomerMessage, EventRecord, Feedback, Handoff
+from domain.models import (
+    Booking,
+    BookingItem,
+    ConversationTurn,
+    Customer,
+    CustomerMessage,
+    EventRecord,
+    Feedback,
+    Handoff,
+)
 from domain.uow import Actor
 from graphs.notices import ABANDONED_AFTER, run_notices
-from tests.graphs.test_conversation import (  # noqa: F401 - fixtures used by name
-    Chat,
-    a_free_time_tomorrow,
-    body,
-    chat,
-    checkpoint_tables,
-    guard,
-    options,
-    tenant_uow,
-)
+from tests.graphs.chat_kit import Chat, a_free_time_tomorrow, body, options, tenant_uow
 from tools.base import run_tool
 from tools.booking_changes import cancel_booking, check_in, complete_booking, reschedule_booking
 from tools.bookings import book_appointment, check_availability
