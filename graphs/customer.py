@@ -43,6 +43,8 @@ _BY_INTENT: dict[str, Flow] = {
     "faq": "faq",
     "deny": "menu", "feedback": "feedback",
 }
+# While a time is offered or held, a new day or time is a correction unless the message asks for one of these.
+_NOT_A_CORRECTION = frozenset({"cancel", "human", "complaint", "opt_out", "opt_in", "my_bookings", "faq", "pay"})
 # While a feedback comment is awaited, these intents are a new request rather than the comment.
 _NOT_A_COMMENT = frozenset({"book", "availability", "reschedule", "cancel", "my_bookings", "catalog", "human",
                             "opt_out", "opt_in", "greet", "pay", "offers", "faq"})
@@ -110,6 +112,10 @@ def route(state: Conversation) -> Flow:
         return "refuse"
     if "abuse" in flags or "angry" in flags or "distressed" in flags:
         return "handover"  # an abusive, angry or distressed customer is a person's job, not a bot's
+    new_when = bool(slots.get("date") or slots.get("time"))
+    booking = kind in ("confirm_booking", "choose_slot") and not state.get("moving")
+    if booking and new_when and intent not in _NOT_A_CORRECTION:
+        return "book"  # "no, Friday", "actually make it 6", "sorry, Saturday instead": a correction, not a new start
     if kind == "confirm_booking" and intent in ("affirm", "deny"):
         return "confirm"
     if kind == "confirm_cancel" and intent in ("affirm", "deny"):
@@ -124,6 +130,9 @@ def route(state: Conversation) -> Flow:
         return "reschedule"
     if slots.get("start") or slots.get("service_id") or slots.get("add_service_id"):
         return "book"
+    if _names_a_service(slots) and (kind == "choose_service" or (
+            intent in ("book", "availability") and new_when)):
+        return "book"  # "pedicure" when asked which service; a service with a day or time, however worded
     if intent == "feedback" or (kind == "feedback_comment" and intent not in _NOT_A_COMMENT):
         return "feedback"
     if kind == "confirm_booking" and intent in ("book", "availability", "reschedule") and (
@@ -134,6 +143,11 @@ def route(state: Conversation) -> Flow:
     if intent == "pay" and slots.get("topic") == "payment":
         return "faq"  # "UPI chalega?": how to pay is in the knowledge base
     return _BY_INTENT.get(intent, "handover")
+
+
+def _names_a_service(slots: dict[str, Any]) -> bool:
+    """The message names a service of the salon (matched in its catalog, not guessed by a model)."""
+    return any(mention.get("id") or mention.get("candidates") for mention in slots.get("services") or [])
 
 
 async def silent(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:

@@ -80,6 +80,10 @@ _RULES: tuple[re.Pattern[str], ...] = tuple(
         r"(?<![a-z\d])(?:12\s*(?:o'?\s?clock\s*|baje\s*)?)?(?P<word>noon|midday|mid-day|midnight)(?![a-z])",
         r"(?<![a-z])(?:at|@|around|arnd|abt|about|approx|approximately|time|timing|samay)\s*(?:(?:is|hai|:|-)\s*)?"
         + _HOUR + _BARE_END,
+        # A bare hour the customer changes to: "make it 6", "change it to 7", "shift to 5", "8 instead".
+        r"(?<![a-z])(?:make\s+it|change\s+(?:it\s+)?to|move\s+(?:it\s+)?to|shift\s+(?:it\s+)?to|switch\s+to)\s+"
+        + _HOUR + _BARE_END,
+        r"(?<![a-z\d:./-])" + _HOUR + r"\s+instead(?![a-z])",
         # A bare hour right after a day: "kal 5", "tomorrow 11", "friday ko 4".
         _DAY_WORD + r"\s+(?:(?:ko|at|around|@)\s*)?" + _HOUR + _BARE_END,
         # A bare pair: "from 5 to 7", "4 se 5" (the second hour is the new time when the message moves a booking).
