@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -53,7 +52,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from agents.routers.embedding import EmbeddingRouter
     from agents.understand import Understander
     from cazo.database import make_app_engine, make_owner_engine, migrate
-    from cazo.embedded_db import EPHEMERAL_SETTINGS, EmbeddedPostgres
+    from cazo.embedded_db import throwaway_server
     from domain.clock import FixedClock
     from domain.seeding import seed_demo_salon
     from domain.services.snapshot import tenant_id_for_slug
@@ -65,15 +64,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from serving.embeddings import Embedder
     from tools.replies import message_choices
 
-    server, scratch = None, None
-    try:
+    with contextlib.ExitStack() as stack:
         url = args.database_url
         if url is None:
-            scratch = Path(tempfile.mkdtemp(prefix="cazo-bench-"))
-            server = EmbeddedPostgres(scratch / "pg", extra_settings=EPHEMERAL_SETTINGS)
             log("starting a throw-away PostgreSQL ...")
-            server.start()
-            url = server.url()
+            url = stack.enter_context(throwaway_server("cazo-bench-")).url()
         owner = make_owner_engine(url)
         await migrate(owner, app_role=APP_ROLE)
         await owner.dispose()
@@ -130,11 +125,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 log(f"  concurrency {concurrency}: {turns} turns in {wall:.1f} s")
         await app.dispose()
         return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "runs": results}
-    finally:
-        if server is not None:
-            server.stop()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def report(result: dict[str, Any]) -> None:
