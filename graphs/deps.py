@@ -34,6 +34,7 @@ class TurnDeps:
     branch_id: uuid.UUID
     customer_id: uuid.UUID
     customer_name: str | None = None
+    customer_language: str | None = None  # as stored; a turn in another language updates it
     thread_id: str = field(default="")
     faq: FaqSearch | None = None  # the salon's knowledge base, searched by meaning (needs the embedding model)
     agent: ToolAgent | None = None  # L3: the tool-calling large model, when one is configured

@@ -80,11 +80,11 @@ async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock
     async with UnitOfWork(sessions, tenant_id=salon.tenant_id, actor=Actor.system("whatsapp"), clock=clock) as uow:
         customer = await register_customer(phone, uow, name=name)
         await uow.commit()
-        customer_id, customer_name = customer.id, customer.name
+        customer_id, customer_name, customer_language = customer.id, customer.name, customer.language
     embedder = getattr(understander.router, "embedder", None)
     return TurnDeps(sessions=sessions, clock=clock, understander=understander, salon=salon.context,
                     snapshot=salon.snapshot, tenant_id=salon.tenant_id, branch_id=salon.branch_id,
-                    customer_id=customer_id, customer_name=customer_name,
+                    customer_id=customer_id, customer_name=customer_name, customer_language=customer_language,
                     thread_id=thread_id(salon.tenant_id, customer_id),
                     faq=FaqSearch(embedder) if isinstance(embedder, Embedder) else None, agent=agent,
                     transcriber=transcriber)
@@ -158,10 +158,11 @@ async def _record(deps: TurnDeps, state: dict[str, Any], result: TurnResult, mes
             prompt_tokens=int((state.get("usage") or {}).get("prompt_tokens") or 0),
             completion_tokens=int((state.get("usage") or {}).get("completion_tokens") or 0),
             cost_usd=float((state.get("usage") or {}).get("cost_usd") or 0.0), created_at=deps.clock.now()))
-        if state.get("language") in ("en", "hinglish", "hi"):  # proactive messages go out in the latest language
+        language = state.get("language")
+        if language in ("en", "hinglish", "hi") and language != deps.customer_language:
+            # proactive messages (reminders, feedback requests) go out in the customer's latest language
             await uow.session.execute(update(Customer).where(
-                Customer.id == deps.customer_id, Customer.language != state["language"]).values(
-                language=state["language"]))
+                Customer.id == deps.customer_id, Customer.language != language).values(language=language))
         handoff = state.get("handoff")
         if state.get("outcome") == "handed_over" and handoff:
             await uow.session.execute(insert(Handoff).values(

@@ -10,6 +10,7 @@ does not hold twice or confirm twice.
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -94,13 +95,25 @@ def _confirm_reply(view: BookingView, deps: TurnDeps, language: str, addon: Addo
                           ("confirm:no", "btn_cancel")], language)
 
 
+ADDON_CACHE_S = 600.0  # what customers book together changes over weeks; ask the database every ten minutes
+_addons: dict[tuple[str, str], tuple[float, AddonSuggestion | None]] = {}
+
+
 async def _addon(deps: TurnDeps, draft: Draft) -> AddonSuggestion | None:
     """An add-on to offer with a single-service booking, once per booking; None otherwise."""
     if draft.get("upsold") or len(draft.get("service_ids") or []) != 1:
         return None
     draft["upsold"] = True
+    key = (str(deps.tenant_id), draft["service_ids"][0])
+    cached = _addons.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     found = await call_tool(suggest_addon, deps.tool_context(), {"service_ids": draft["service_ids"]})
-    return None if isinstance(found, ToolError) or found.service_id is None else found
+    if isinstance(found, ToolError):
+        return None
+    suggestion = None if found.service_id is None else found
+    _addons[key] = (time.monotonic() + ADDON_CACHE_S, suggestion)
+    return suggestion
 
 
 async def _hold(state: Conversation, deps: TurnDeps, draft: Draft, starts_at: str, language: str) -> dict[str, Any]:
@@ -161,9 +174,13 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
         return {"outbox": out(ask_day(deps, language, service)), "draft": draft, "pending": None, "flow": "book",
                 "step": "ask_day", "outcome": "asked"}
     day = date.fromisoformat(str(draft["date"]))
-    found = await _search(deps, draft, day, 1)
-    if isinstance(found, ToolError):
-        return {"outbox": out(TextReply(found.message)), "draft": draft, "pending": None, "flow": "book"}
+    # One search from the day over the next SEARCH_DAYS: the day's own times come first (a day has fewer starts
+    # than the limit), and a full day needs no second query for the days after it.
+    searched = await _search(deps, draft, day, SEARCH_DAYS + 1)
+    if isinstance(searched, ToolError):
+        return {"outbox": out(TextReply(searched.message)), "draft": draft, "pending": None, "flow": "book"}
+    found = searched.model_copy(update={"slots": [
+        slot for slot in searched.slots if slot.starts_at.astimezone(deps.salon.zone).date() == day]})
     if draft.get("time"):
         wanted = str(draft["time"])
         match = next((slot for slot in found.slots
@@ -173,8 +190,9 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
     slots_found = found.slots
     intro = text("offer_slots", language, service=service, day=day_label(day, language))
     if not slots_found:
-        later = await _search(deps, draft, day + timedelta(days=1), SEARCH_DAYS)
-        if isinstance(later, ToolError) or not later.slots:
+        later = searched.model_copy(update={"slots": [
+            slot for slot in searched.slots if slot.starts_at.astimezone(deps.salon.zone).date() > day]})
+        if not later.slots:
             return {"outbox": out(say("no_slots_at_all", language, service=service, days=SEARCH_DAYS),),
                     "draft": draft, "pending": None, "flow": "book", "outcome": "no_slots"}
         rows, options = slot_rows(later.slots, deps, language, with_day=True)
