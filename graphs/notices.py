@@ -43,7 +43,6 @@ from domain.services.notices import (
     schedule,
     unhandled_events,
     withdraw,
-    withdraw_for_customer,
 )
 from domain.uow import Actor, UnitOfWork
 from graphs.flows.common import services_of, staff_of
@@ -140,8 +139,8 @@ async def _booked(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> None:
     visit = await _visit(uow, str(event.payload.get("booking_id")))
     if visit is None or visit.view.status != "confirmed":
         return
-    run.withdrawn += await withdraw_for_customer(uow, visit.customer.id, (
-        MessageKind.REBOOK_PROMPT, MessageKind.ABANDONED_BOOKING), "the customer booked")
+    run.withdrawn += await withdraw(uow, (MessageKind.REBOOK_PROMPT, MessageKind.ABANDONED_BOOKING),
+                                    "the customer booked", customer_id=visit.customer.id)
     if visit.source != "whatsapp":
         run.scheduled += await schedule(uow, _notice(
             visit, MessageKind.BOOKING_CONFIRMATION, "notice_confirmation", uow.clock.now(), [],
@@ -153,7 +152,7 @@ async def _rescheduled(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> N
     visit = await _visit(uow, str(event.payload.get("booking_id")))
     if visit is None:
         return
-    run.withdrawn += await withdraw(uow, visit.view.id, [kind for kind, _ in REMINDERS], "the booking moved")
+    run.withdrawn += await withdraw(uow, [kind for kind, _ in REMINDERS], "the booking moved", booking_id=visit.view.id)
     if visit.view.status != "confirmed":
         return
     if event.payload.get("by") != "customer":
@@ -168,7 +167,8 @@ async def _cancelled(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> Non
     visit = await _visit(uow, str(event.payload.get("booking_id")))
     if visit is None:
         return
-    run.withdrawn += await withdraw(uow, visit.view.id, [kind for kind, _ in REMINDERS], "the booking was cancelled")
+    run.withdrawn += await withdraw(uow, [kind for kind, _ in REMINDERS], "the booking was cancelled",
+                                    booking_id=visit.view.id)
     if event.payload.get("by") != "customer" and visit.view.starts_at > uow.clock.now():
         run.scheduled += await schedule(uow, _notice(
             visit, MessageKind.BOOKING_CANCELLED, "notice_cancelled", uow.clock.now(), [("intent:book", "btn_rebook")],

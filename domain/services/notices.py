@@ -67,23 +67,16 @@ async def schedule(uow: UnitOfWork, notice: Notice) -> bool:
     return created.scalar_one_or_none() is not None
 
 
-async def withdraw(uow: UnitOfWork, booking_id: uuid.UUID, kinds: Iterable[MessageKind], reason: str) -> int:
-    """Cancel the booking's scheduled messages of these kinds (a moved or cancelled booking's reminders)."""
+async def withdraw(uow: UnitOfWork, kinds: Iterable[MessageKind], reason: str, *,
+                   booking_id: uuid.UUID | None = None, customer_id: uuid.UUID | None = None) -> int:
+    """Cancel scheduled messages of these kinds about a booking (a moved booking's reminders) or to a customer
+    (a rebooking prompt once they have booked). Sent messages stay as they were."""
+    if (booking_id is None) == (customer_id is None):
+        raise InvalidInput("Withdraw the messages of one booking or of one customer.")
+    about = CustomerMessage.booking_id == booking_id if booking_id else CustomerMessage.customer_id == customer_id
     result = await uow.session.execute(
         update(CustomerMessage)
-        .where(CustomerMessage.booking_id == booking_id, CustomerMessage.status == MessageStatus.SCHEDULED.value,
-               CustomerMessage.kind.in_([kind.value for kind in kinds]))
-        .values(status=MessageStatus.CANCELLED.value, status_reason=reason)
-        .returning(CustomerMessage.id))
-    return len(result.all())
-
-
-async def withdraw_for_customer(uow: UnitOfWork, customer_id: uuid.UUID, kinds: Iterable[MessageKind],
-                                reason: str) -> int:
-    """Cancel the customer's scheduled messages of these kinds (a rebooking prompt once they have booked)."""
-    result = await uow.session.execute(
-        update(CustomerMessage)
-        .where(CustomerMessage.customer_id == customer_id, CustomerMessage.status == MessageStatus.SCHEDULED.value,
+        .where(about, CustomerMessage.status == MessageStatus.SCHEDULED.value,
                CustomerMessage.kind.in_([kind.value for kind in kinds]))
         .values(status=MessageStatus.CANCELLED.value, status_reason=reason)
         .returning(CustomerMessage.id))
