@@ -14,6 +14,7 @@ Rules only claim a message they are sure of; anything else (None) goes up to the
    ``date:<ISO date>`` availability, ``slots["date"]``
    ``appt:<uuid>``     my_bookings, ``slots["appointment_id"]`` (a booking picked from a list)
    ``add:<uuid>``      book, ``slots["add_service_id"]`` (the add-on offered with a held time)
+   ``cat:<uuid>``      catalog, ``slots["category_id"]`` (a category picked from the menu)
    ``coming:<uuid>``   thanks, ``slots["appointment_id"]`` ("I'll be there" on a reminder)
    ``rate:<uuid>:<n>`` feedback, ``slots["appointment_id"]`` and ``slots["rating"]`` (1 to 5)
    ==================  ===============================================================
@@ -79,7 +80,7 @@ def match_payload(payload: str, language: Language = "en") -> Understanding | No
                        rating=int(stars))
         ids = {"svc": (Intent.book, "service_id"), "staff": (Intent.book, "staff_id"),
                "appt": (Intent.my_bookings, "appointment_id"), "add": (Intent.book, "add_service_id"),
-               "coming": (Intent.thanks, "appointment_id")}
+               "coming": (Intent.thanks, "appointment_id"), "cat": (Intent.catalog, "category_id")}
         if kind in ids:
             intent, key = ids[kind]
             return _l1(intent, language, reason, payload=payload, **{key: str(uuid.UUID(value))})

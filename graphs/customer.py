@@ -23,6 +23,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from agents.intents import Intent
+from agents.slots.cart import cart_change
 from graphs.deps import TurnDeps
 from graphs.flows.account import cancel, confirm_cancel, consent, my_bookings
 from graphs.flows.booking import book, confirm
@@ -67,9 +68,12 @@ async def understand(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[st
                               menu=tuple(o["id"] for o in pending.get("options") or []) or None)
     found = await deps.understander.understand(inbound.get("text") or "", context, payload=inbound.get("payload"))
     flags = [*found.flags, "transcribed"] if inbound.get("transcribed") else list(found.flags)
+    slots = _plain(found.slots)
+    if _names_a_service(slots) and (state.get("draft") or {}).get("service_ids"):
+        slots["cart"] = cart_change(inbound.get("text") or "")  # "head massage bhi": add to what is being booked
     understanding = {"intent": found.intent.value, "confidence": round(found.confidence, 4), "tier": found.tier,
                      "settled": found.settled, "flags": flags, "reason": found.reason,
-                     "sentiment": found.sentiment, "slots": _plain(found.slots)}
+                     "sentiment": found.sentiment, "slots": slots}
     return {"turns": turns, "language": _reply_language(state.get("language"), found.language, inbound),
             "understanding": understanding, "outbox": [], "usage": {}, "step": None, "outcome": None,
             "transcript": _heard(state)}
@@ -113,9 +117,14 @@ def route(state: Conversation) -> Flow:
     if "abuse" in flags or "angry" in flags or "distressed" in flags:
         return "handover"  # an abusive, angry or distressed customer is a person's job, not a bot's
     new_when = bool(slots.get("date") or slots.get("time"))
-    booking = kind in ("confirm_booking", "choose_slot") and not state.get("moving")
+    # A booking under way: a time offered or held, or a service chosen and the day asked for.
+    booking = not state.get("moving") and (kind in ("confirm_booking", "choose_slot") or (
+        kind is None and bool((state.get("draft") or {}).get("service_ids"))))
     if booking and new_when and intent not in _NOT_A_CORRECTION:
-        return "book"  # "no, Friday", "actually make it 6", "sorry, Saturday instead": a correction, not a new start
+        return "book"  # "kal 7:30", "no, Friday", "actually make it 6": the booking goes on, it does not start over
+    if slots.get("cart") and kind in ("confirm_booking", "choose_slot", "choose_service", None) and intent not in (
+            "cancel", "human", "complaint", "my_bookings") or (slots.get("cart") == "remove" and booking):
+        return "book"  # "head massage bhi", "beard trim hatao": the cart changes, the rest of the booking stays
     if kind == "confirm_booking" and intent in ("affirm", "deny"):
         return "confirm"
     if kind == "confirm_cancel" and intent in ("affirm", "deny"):

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypedDict
 TRANSCRIPT_KEEP = 20  # lines kept for a handoff (what the person taking over reads first)
 
 PendingKind = Literal["choose_service", "choose_slot", "confirm_booking", "choose_booking", "confirm_cancel",
-                      "confirm_move", "feedback_comment"]
+                      "confirm_move", "feedback_comment", "choose_category"]
 
 
 VOICE_KINDS = ("audio", "voice")

@@ -14,7 +14,7 @@ from datetime import time
 from sqlalchemy import select
 
 from domain.errors import NotFound
-from domain.models import Branch, BranchHours, Service, Staff, Tenant
+from domain.models import Branch, BranchHours, Service, ServiceCategory, Staff, Tenant
 from domain.uow import UnitOfWork
 
 
@@ -36,6 +36,8 @@ class SalonSnapshot:
     staff: tuple[tuple[str, str], ...]  # (id, name), active ones only
     branches: tuple[BranchView, ...]
     prices: dict[str, tuple[int, int]] = field(default_factory=dict)  # service id -> (price in paise, minutes)
+    # (category id, name, its active services' ids in menu order), categories in menu order, empty ones left out
+    categories: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 async def tenant_id_for_slug(slug: str, uow: UnitOfWork) -> uuid.UUID:
@@ -51,8 +53,14 @@ async def salon_snapshot(uow: UnitOfWork) -> SalonSnapshot:
     session = uow.session
     tenant = (await session.execute(select(Tenant).where(Tenant.id == uow.tenant_id))).scalar_one()
     services = (await session.execute(
-        select(Service.id, Service.name, Service.aliases, Service.price_paise, Service.duration_min)
+        select(Service.id, Service.name, Service.aliases, Service.price_paise, Service.duration_min,
+               Service.category_id)
         .where(Service.active).order_by(Service.sort_order, Service.name))).all()
+    in_category: dict[uuid.UUID, list[str]] = {}
+    for row in services:
+        in_category.setdefault(row.category_id, []).append(str(row.id))
+    categories = (await session.execute(select(ServiceCategory.id, ServiceCategory.name)
+                                        .order_by(ServiceCategory.sort_order, ServiceCategory.name))).all()
     staff = (await session.execute(select(Staff.id, Staff.name).where(Staff.active).order_by(Staff.name))).all()
     branches = (await session.execute(select(Branch).order_by(Branch.slug))).scalars().all()
     rows = (await session.execute(select(BranchHours.branch_id, BranchHours.weekday, BranchHours.opens_at,
@@ -64,7 +72,8 @@ async def salon_snapshot(uow: UnitOfWork) -> SalonSnapshot:
         day[weekday] = (min(opens, earlier[0]), max(closes, earlier[1])) if earlier else (opens, closes)
     return SalonSnapshot(
         tenant_id=str(tenant.id), slug=tenant.slug, name=tenant.name,
-        services=tuple((str(i), n, tuple(a or ())) for i, n, a, _, _ in services),
-        prices={str(i): (price, minutes) for i, _, _, price, minutes in services},
+        services=tuple((str(i), n, tuple(a or ())) for i, n, a, _, _, _ in services),
+        prices={str(i): (price, minutes) for i, _, _, price, minutes, _ in services},
+        categories=tuple((str(c), name, tuple(in_category[c])) for c, name in categories if c in in_category),
         staff=tuple((str(i), n) for i, n in staff),
         branches=tuple(BranchView(str(b.id), b.slug, b.name, b.timezone, hours.get(b.id, {})) for b in branches))

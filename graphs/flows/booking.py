@@ -58,7 +58,12 @@ def _merge(draft: Draft, slots: dict[str, Any]) -> tuple[Draft, list[dict[str, A
         draft["service_ids"] = [str(slots["service_id"])]
     resolved = [str(m["id"]) for m in slots.get("services") or [] if m.get("id")]
     unresolved = [m for m in slots.get("services") or [] if not m.get("id") and m.get("candidates")]
-    if resolved:
+    cart = slots.get("cart")
+    if resolved and cart == "add":  # the cart (UC-BOT-012): add to what is being booked, once each
+        draft["service_ids"] = list(dict.fromkeys([*(draft.get("service_ids") or []), *resolved]))
+    elif resolved and cart == "remove":
+        draft["service_ids"] = [sid for sid in draft.get("service_ids") or [] if sid not in resolved]
+    elif resolved:
         draft["service_ids"] = resolved
     if slots.get("date"):
         draft["date"] = str(slots["date"])
@@ -151,8 +156,9 @@ async def book(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any
         added = str(slots["add_service_id"])
         draft["service_ids"] = [*[sid for sid in draft.get("service_ids") or [] if sid != added], added]
         draft["upsold"] = True
-        if pending and pending.get("kind") == "confirm_booking" and pending.get("starts_at"):
-            return await _hold(state, deps, draft, str(pending["starts_at"]), language)
+    held_at = pending.get("starts_at") if pending and pending.get("kind") == "confirm_booking" else None
+    if held_at and draft.get("service_ids") and (slots.get("add_service_id") or slots.get("cart")):
+        return await _hold(state, deps, draft, str(held_at), language)  # the same start with the new services
     if ask:  # "haircut": men's, women's or kids'?
         options = [{"id": f"svc:{c['id']}", "name": c["name"]} for c in ask]
         body = text("ask_which_of", language, options=", ".join(c["name"] for c in ask))

@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 from agents.faq import RULE_TOPICS, FaqSearch
 from domain.uow import Actor, UnitOfWork
 from graphs.deps import TurnDeps
-from graphs.render import buttons, language_of, out, price_label, say, text, time_label
+from graphs.render import buttons, language_of, out, price_label, rows_list, say, text, time_label
 from graphs.state import Conversation, Handoff, Pending
 from tools.replies import BODY_MAX, TextReply
 
@@ -55,7 +55,8 @@ async def thanks(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, A
 
 
 async def catalog(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
-    """Prices of the services named, or of the first ones on the menu; every figure from the salon's catalog."""
+    """The menu (UC-BOT-010/011): the services named, with prices; else the categories as a list, and a category's
+    services as a list with price and length, each a tap away from booking. Every figure from the salon's catalog."""
     deps = runtime.context
     language = language_of(state.get("language"))
     slots: dict[str, Any] = (state.get("understanding") or {}).get("slots") or {}
@@ -64,6 +65,25 @@ async def catalog(state: Conversation, runtime: Runtime[TurnDeps]) -> dict[str, 
         if mention.get("id"):
             named.append(str(mention["id"]))
         named.extend(str(c["id"]) for c in mention.get("candidates") or [])
+    names = {sid: name for sid, name, _ in deps.snapshot.services}
+    category = next((c for c in deps.snapshot.categories if c[0] == slots.get("category_id")), None)
+    if category is not None or (not named and len(deps.snapshot.categories) > 1):
+        if category is None:  # the menu: one row per category
+            rows: list[tuple[str, str, str | None]] = [
+                (f"cat:{cid}", name, text("category_row", language, count=len(ids), price=price_label(
+                    min(deps.snapshot.prices.get(sid, (0, 0))[0] for sid in ids))))
+                for cid, name, ids in deps.snapshot.categories[:10]]
+            return {"outbox": out(rows_list(text("pick_category", language), "categories_button", rows, language)),
+                    "misses": 0, "flow": "catalog",
+                    "pending": Pending(kind="choose_category", options=[{"id": r[0]} for r in rows])}
+        cid, name, ids = category
+        rows = [(f"svc:{sid}", names.get(sid, "service"), text(
+            "service_row", language, price=price_label(deps.snapshot.prices.get(sid, (0, 0))[0]),
+            minutes=deps.snapshot.prices.get(sid, (0, 0))[1])) for sid in ids[:10]]
+        return {"outbox": out(rows_list(text("category_services", language, category=name), "services_button", rows,
+                                        language)),
+                "misses": 0, "flow": "catalog",
+                "pending": Pending(kind="choose_service", options=[{"id": r[0]} for r in rows])}
     chosen = [(sid, name) for sid, name, _ in deps.snapshot.services if not named or sid in named][:12]
     lines = []
     for sid, name in chosen:
