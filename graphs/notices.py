@@ -121,6 +121,11 @@ def _notice(visit: _Visit, kind: MessageKind, key: str, due_at: datetime, option
                   template=template_call(kind.value, visit.language, values) if template else None)
 
 
+async def _queue(uow: UnitOfWork, visit: _Visit, notice: Notice) -> bool:
+    """Queue a message about a visit, unless the customer opted out of messages (STOP)."""
+    return False if visit.customer.opted_out else await schedule(uow, notice)
+
+
 async def _reminders(uow: UnitOfWork, visit: _Visit, run: NoticeRun) -> None:
     now = uow.clock.now()
     for kind, before in REMINDERS:
@@ -130,7 +135,7 @@ async def _reminders(uow: UnitOfWork, visit: _Visit, run: NoticeRun) -> None:
         key = "reminder_day_before" if kind == MessageKind.REMINDER_DAY_BEFORE else "reminder_soon"
         options = [(f"coming:{visit.view.id}", "btn_see_you"), ("intent:reschedule", "btn_reschedule"),
                    ("intent:cancel", "btn_cancel")]
-        run.scheduled += await schedule(uow, _notice(
+        run.scheduled += await _queue(uow, visit, _notice(
             visit, kind, key, due, options, dedupe=f"{kind.value}:{visit.view.id}:{visit.view.starts_at.isoformat()}",
             expires_at=visit.view.starts_at))
 
@@ -142,7 +147,7 @@ async def _booked(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> None:
     run.withdrawn += await withdraw(uow, (MessageKind.REBOOK_PROMPT, MessageKind.ABANDONED_BOOKING),
                                     "the customer booked", customer_id=visit.customer.id)
     if visit.source != "whatsapp":
-        run.scheduled += await schedule(uow, _notice(
+        run.scheduled += await _queue(uow, visit, _notice(
             visit, MessageKind.BOOKING_CONFIRMATION, "notice_confirmation", uow.clock.now(), [],
             dedupe=f"booking_confirmation:{visit.view.id}", expires_at=visit.view.starts_at))
     await _reminders(uow, visit, run)
@@ -156,7 +161,7 @@ async def _rescheduled(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> N
     if visit.view.status != "confirmed":
         return
     if event.payload.get("by") != "customer":
-        run.scheduled += await schedule(uow, _notice(
+        run.scheduled += await _queue(uow, visit, _notice(
             visit, MessageKind.BOOKING_CHANGED, "notice_changed", uow.clock.now(), [],
             dedupe=f"booking_changed:{visit.view.id}:{visit.view.starts_at.isoformat()}",
             expires_at=visit.view.starts_at))
@@ -170,7 +175,7 @@ async def _cancelled(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> Non
     run.withdrawn += await withdraw(uow, [kind for kind, _ in REMINDERS], "the booking was cancelled",
                                     booking_id=visit.view.id)
     if event.payload.get("by") != "customer" and visit.view.starts_at > uow.clock.now():
-        run.scheduled += await schedule(uow, _notice(
+        run.scheduled += await _queue(uow, visit, _notice(
             visit, MessageKind.BOOKING_CANCELLED, "notice_cancelled", uow.clock.now(), [("intent:book", "btn_rebook")],
             dedupe=f"booking_cancelled:{visit.view.id}"))
 
@@ -191,7 +196,7 @@ async def _completed(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> Non
     body = _fill("feedback_ask", visit.language, visit.values())
     rows = [(f"rate:{visit.view.id}:{n}", reply_text(f"rate_{n}", visit.language), None) for n in (5, 4, 3, 2, 1)]
     values = visit.values("en" if visit.language == "hinglish" else visit.language)
-    run.scheduled += await schedule(uow, Notice(
+    run.scheduled += await _queue(uow, visit, Notice(
         customer_id=visit.customer.id, booking_id=visit.view.id, kind=MessageKind.FEEDBACK_REQUEST,
         dedupe_key=f"feedback_request:{visit.view.id}", language=visit.language,
         body=out(rows_list(body, "ratings_button", rows, visit.language))[0], due_at=due,
@@ -200,7 +205,7 @@ async def _completed(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> Non
     if customer.marketing_consent and not customer.opted_out:
         days = await _rebook_days(uow, [item.service_id for item in visit.view.items])
         prompt_at = visit.view.starts_at + timedelta(days=days)
-        run.scheduled += await schedule(uow, _notice(
+        run.scheduled += await _queue(uow, visit, _notice(
             visit, MessageKind.REBOOK_PROMPT, "rebook_prompt", max(prompt_at, due + timedelta(hours=1)),
             [("intent:book", "btn_book"), ("intent:opt_out", "btn_no_thanks")],
             dedupe=f"rebook_prompt:{visit.view.id}"))

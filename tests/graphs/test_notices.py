@@ -278,3 +278,10 @@ async def test_an_add_on_is_offered_once_with_the_held_time_and_one_tap_adds_it(
     else:  # the longer visit does not fit at that time: other times for both services, and the old hold let go
         assert all(o.startswith("slot:") for o in options(added))
         assert [b.status for b in await _bookings(chat)] == ["cancelled"]
+
+
+async def test_a_customer_who_sent_stop_is_sent_nothing(chat: Chat) -> None:
+    await chat.say("STOP")
+    await desk_booking(chat)
+    run = await notices(chat)
+    assert run.events >= 1 and run.scheduled == 0 and not await messages(chat)
