@@ -30,6 +30,8 @@ db_app = typer.Typer(help="The database: embedded server lifecycle, migrations, 
 seed_app = typer.Typer(help="Demo and benchmark data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
+eval_app = typer.Typer(help="Evaluations of the conversation on a throw-away database.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -572,6 +574,34 @@ def notices_command(
     finally:
         if started:
             embedded_server(settings).stop()
+
+
+@eval_app.command("booking-effort")
+def eval_booking_effort(
+    dataset: Annotated[Path | None, typer.Option(help="Booking conversations, one JSON object per line (default: "
+                                                      "evals/datasets/booking_conversations.jsonl)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """How many messages a customer sends to get a confirmed booking, case by case, and the median.
+
+    Plays each case against the real conversation graph and the CPU router on a throw-away embedded PostgreSQL
+    with the demo salon; after the scripted lines the customer taps Confirm, else the first time, day or service
+    offered. Exits 1 when no case ends in a booking.
+    """
+    from cazo.eval_runs import booking_effort
+    from evals.booking_effort import DATASET, load_cases
+
+    _settings()
+    path = dataset or DATASET
+    try:
+        cases = load_cases(path)
+    except (OSError, ValueError) as exc:
+        raise _fail(f"Cannot read {path}: {exc}", 2) from exc
+    if not cases:
+        raise _fail(f"{path} has no cases.", 2)
+    report = _run(lambda: booking_effort(cases, path, as_json=as_json, output=sys.stdout))
+    if not report["summary"]["booked"]:
+        raise typer.Exit(1)
 
 
 @app.command("version")

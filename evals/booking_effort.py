@@ -1,6 +1,6 @@
 """How many messages a customer sends to get a confirmed booking, over a set of booking conversations.
 
-    .venv/bin/python -m evals.booking_effort [--dataset evals/datasets/booking_conversations.jsonl] [--json]
+    cazo eval booking-effort [--dataset evals/datasets/booking_conversations.jsonl] [--json]
 
 Each case (one JSON object per line: {"id", "tenant", "now", "turns": [{"user": TEXT} | {"tap": ID}], "final"})
 is played against the real conversation graph, the CPU embedding router with its shipped weights, and a throw-away
@@ -13,19 +13,25 @@ conversation graph issue's target: at most 3). No model is called over the netwo
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import statistics
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASET = ROOT / "evals" / "datasets" / "booking_conversations.jsonl"
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from agents.understand import Understander
+from domain.clock import FixedClock
+from domain.services.snapshot import tenant_id_for_slug
+from domain.uow import Actor, UnitOfWork
+from graphs.checkpoint import open_checkpointer
+from graphs.customer import build_customer_graph
+from graphs.turn import customer_deps, handle_message, load_salon
+from tools.replies import message_choices
+
+DATASET = Path(__file__).resolve().parent / "datasets" / "booking_conversations.jsonl"
 MAX_MESSAGES = 8
-APP_ROLE = "cazo_app"
 TAP_ORDER = ("confirm:yes", "slot:", "date:", "svc:")
 
 
@@ -34,7 +40,10 @@ def load_cases(path: Path) -> list[dict[str, Any]]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        case = json.loads(line)
+        try:
+            case = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"{path}:{number}: not a JSON object: {exc}") from None
         if not isinstance(case.get("turns"), list) or not case["turns"] or "id" not in case:
             raise ValueError(f"{path}:{number}: a case needs an id and at least one turn")
         cases.append(case)
@@ -50,80 +59,53 @@ def next_tap(choices: list[str]) -> str | None:
     return None
 
 
-async def play(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from agents.guards import InputGuard
-    from agents.routers.embedding import EmbeddingRouter
-    from agents.understand import Understander
-    from cazo.database import make_app_engine, make_owner_engine, migrate
-    from cazo.embedded_db import throwaway_server
-    from domain.clock import FixedClock
-    from domain.seeding import seed_demo_salon
-    from domain.services.snapshot import tenant_id_for_slug
-    from domain.uow import Actor, UnitOfWork, make_session_factory
-    from graphs.checkpoint import open_checkpointer, prepare_checkpoint_tables
-    from graphs.customer import build_customer_graph
-    from graphs.turn import customer_deps, handle_message, load_salon
-    from prompts.exemplars import ROUTER_WEIGHTS, load_exemplars
-    from serving.embeddings import Embedder
-    from tools.replies import message_choices
-
+async def play(cases: list[dict[str, Any]], sessions: async_sessionmaker[AsyncSession], checkpoint_url: str,
+               app_role: str, clock: FixedClock, understander: Understander) -> list[dict[str, Any]]:
+    """Play the cases against a migrated database with the demo salon seeded (the caller sets it up)."""
     results = []
-    with throwaway_server("cazo-eval-") as server:
-        url = server.url()
-        owner = make_owner_engine(url)
-        await migrate(owner, app_role=APP_ROLE)
-        await owner.dispose()
-        await prepare_checkpoint_tables(url, APP_ROLE)
-        app = make_app_engine(url, app_role=APP_ROLE)
-        sessions = make_session_factory(app)
-        clock = FixedClock(datetime.fromisoformat(cases[0].get("now") or "2026-11-25T12:00:00+05:30"))
-        await seed_demo_salon(sessions, clock)
-        router = EmbeddingRouter(Embedder(threads=1), load_exemplars(), shipped=ROUTER_WEIGHTS)
-        await router.start()
-        understander = Understander(router=router, guard=InputGuard())
-        salons: dict[str, Any] = {}
-        async with open_checkpointer(url, APP_ROLE) as saver:
-            graph = build_customer_graph(saver)
-            for number, case in enumerate(cases):
-                if case.get("now"):
-                    clock.advance(datetime.fromisoformat(case["now"]) - clock.now())
-                slug = case.get("tenant") or "glow-studio"
-                if slug not in salons:
-                    async with UnitOfWork(sessions, tenant_id=None, actor=Actor.system("eval"), clock=clock,
-                                          platform=True) as uow:
-                        salons[slug] = await load_salon(sessions, clock, await tenant_id_for_slug(slug, uow))
-                deps = await customer_deps(sessions, clock, salons[slug], understander, f"+9197{number:08d}")
-                scripted = list(case["turns"])
-                choices: list[str] = []
-                transcript: list[str] = []
-                booked_at = None
-                for sent in range(1, MAX_MESSAGES + 1):
-                    turn = scripted.pop(0) if scripted else None
-                    payload = None
-                    if turn is not None and "tap" in turn:
-                        payload = next((c for c in choices if c == turn["tap"] or c.startswith(turn["tap"])), None)
-                        text = "(tap)"
-                    elif turn is not None:
-                        text = str(turn["user"])
-                    else:
-                        payload = next_tap(choices)
-                        text = "(tap)"
-                    if text == "(tap)" and payload is None:
-                        break  # nothing sensible left to tap: the conversation is stuck
-                    result = await handle_message(graph, saver.conn, deps, text,  # type: ignore[arg-type]
-                                                  payload=payload)
-                    transcript.append(f"{text if payload is None else 'tap ' + payload} -> {result.flow}"
-                                      f"/{result.outcome}")
-                    choices = [c.id for m in result.replies for c in message_choices(m)]
-                    if result.outcome == "booked":
-                        booked_at = sent
-                        break
-                    if result.outcome == "handed_over":
-                        break
-                results.append({"id": case["id"], "booked": booked_at is not None, "messages": booked_at,
-                                "transcript": transcript})
-        await app.dispose()
+    salons: dict[str, Any] = {}
+    async with open_checkpointer(checkpoint_url, app_role) as saver:
+        graph = build_customer_graph(saver)
+        for number, case in enumerate(cases):
+            if case.get("now"):
+                clock.advance(datetime.fromisoformat(case["now"]) - clock.now())
+            slug = case.get("tenant") or "glow-studio"
+            if slug not in salons:
+                async with UnitOfWork(sessions, tenant_id=None, actor=Actor.system("eval"), clock=clock,
+                                      platform=True) as uow:
+                    salons[slug] = await load_salon(sessions, clock, await tenant_id_for_slug(slug, uow))
+            deps = await customer_deps(sessions, clock, salons[slug], understander, f"+9197{number:08d}")
+            results.append(await _one(case, graph, saver.conn, deps))
     return results
+
+
+async def _one(case: dict[str, Any], graph: Any, pool: Any, deps: Any) -> dict[str, Any]:
+    scripted = list(case["turns"])
+    choices: list[str] = []
+    transcript: list[str] = []
+    booked_at = None
+    for sent in range(1, MAX_MESSAGES + 1):
+        turn = scripted.pop(0) if scripted else None
+        payload = None
+        if turn is not None and "tap" in turn:
+            payload = next((c for c in choices if c == turn["tap"] or c.startswith(turn["tap"])), None)
+            text = "(tap)"
+        elif turn is not None:
+            text = str(turn["user"])
+        else:
+            payload = next_tap(choices)
+            text = "(tap)"
+        if text == "(tap)" and payload is None:
+            break  # nothing sensible left to tap: the conversation is stuck
+        result = await handle_message(graph, pool, deps, text, payload=payload)
+        transcript.append(f"{text if payload is None else 'tap ' + payload} -> {result.flow}/{result.outcome}")
+        choices = [c.id for m in result.replies for c in message_choices(m)]
+        if result.outcome == "booked":
+            booked_at = sent
+            break
+        if result.outcome == "handed_over":
+            break
+    return {"id": case["id"], "booked": booked_at is not None, "messages": booked_at, "transcript": transcript}
 
 
 def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -135,38 +117,18 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
             "by_messages": {str(n): counts.count(n) for n in sorted(set(counts))}}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", type=Path, default=DATASET, help="conversation cases (JSON lines)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args()
-    try:
-        cases = load_cases(args.dataset)
-    except (OSError, ValueError) as exc:
-        parser.error(str(exc))
-    if not cases:
-        parser.error(f"{args.dataset} has no cases")
-    results = asyncio.run(play(cases))
-    report: dict[str, Any] = {"summary": summary(results), "cases": results}
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-        return
+def print_report(report: dict[str, Any], dataset: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"messages to a confirmed booking ({args.dataset.name})")
+    table = Table(title=f"messages to a confirmed booking ({dataset.name})")
     for column in ("case", "booked", "messages", "turns (flow/outcome)"):
         table.add_column(column)
-    for row in results:
+    for row in report["cases"]:
         table.add_row(row["id"], "yes" if row["booked"] else "NO", str(row["messages"] or "-"),
                       "; ".join(row["transcript"]))
     console = Console(width=200)
     console.print(table)
-    s: dict[str, Any] = report["summary"]
+    s = report["summary"]
     console.print(f"{s['booked']} of {s['cases']} booked; median {s['median_messages']} messages, mean "
                   f"{s['mean_messages']}, most {s['max_messages']}; by count {s['by_messages']}")
-    sys.exit(0 if s["booked"] else 1)
-
-
-if __name__ == "__main__":
-    main()
