@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.middleware import RequestIdMiddleware
 from api.problems import install_problem_handlers
-from api.routes import bookings, catalog, conversations, health
+from api.routes import bookings, catalog, conversations, health, whatsapp
 from api.runtime import Runtime
 
 DESCRIPTION = """Cazo: the AI receptionist and operations core for salons.
@@ -31,4 +31,5 @@ def create_app(open_runtime: Callable[[], AbstractAsyncContextManager[Runtime]],
     app.include_router(catalog.router)
     app.include_router(bookings.router)
     app.include_router(conversations.router)
+    app.include_router(whatsapp.router)
     return app

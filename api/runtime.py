@@ -29,6 +29,16 @@ class Runtime(Protocol):
         """The checkpointer's connections (the conversation lock ``graphs.serial`` takes one of them)."""
         ...
 
+    @property
+    def whatsapp_verify_token(self) -> str | None:
+        """The token Meta echoes in the webhook verification handshake; None: not configured."""
+        ...
+
+    @property
+    def whatsapp_app_secret(self) -> str | None:
+        """The Meta app secret that signs webhook bodies (X-Hub-Signature-256); None: not configured."""
+        ...
+
     async def check_ready(self) -> dict[str, dict[str, Any]]:
         """Each dependency's state: {"database": {"ok": True, ...}, "redis": {...}}."""
         ...

@@ -101,6 +101,16 @@ class CazoRuntime:
     def checkpoint_pool(self) -> AsyncConnectionPool:
         return self._conversations().pool
 
+    @property
+    def whatsapp_verify_token(self) -> str | None:
+        token = self.settings.whatsapp_verify_token
+        return (token.get_secret_value() or None) if token is not None else None
+
+    @property
+    def whatsapp_app_secret(self) -> str | None:
+        secret = self.settings.whatsapp_app_secret
+        return (secret.get_secret_value() or None) if secret is not None else None
+
     async def check_ready(self) -> dict[str, dict[str, Any]]:
         checks: dict[str, dict[str, Any]] = {}
         try:

@@ -32,6 +32,14 @@ from domain.models.staff import (
     StaffSkill,
 )
 from domain.models.tenancy import Branch, BranchHoliday, BranchHours, Resource, Tenant
+from domain.models.whatsapp import (
+    DeliveryReceipt,
+    DeliveryState,
+    InboundKind,
+    InboundMessage,
+    InboundStatus,
+    WhatsAppNumber,
+)
 
 __all__ = [
     "ACTIVE_STATUSES", "AuditEntry", "Base", "Booking", "BookingItem", "BookingStatus", "Branch", "BranchHoliday",
@@ -39,5 +47,6 @@ __all__ = [
     "Feedback", "MessageKind", "MessageStatus", "PROMOTIONAL_KINDS", "FaqEntry", "FaqPhrasing", "Gender",
     "Handoff", "HandoffStatus", "IdempotencyRecord", "Language", "Resource", "Service", "ServiceCategory",
     "ServiceResourceNeed", "Staff", "StaffBreak", "StaffLeave", "StaffRole", "StaffShift", "StaffSkill", "Tenant",
-    "WaitlistEntry", "WaitlistStatus", "tenant_owned_tables",
+    "WaitlistEntry", "WaitlistStatus", "tenant_owned_tables", "DeliveryReceipt", "DeliveryState", "InboundKind",
+    "InboundMessage", "InboundStatus", "WhatsAppNumber",
 ]

@@ -20,6 +20,7 @@ from domain.seeding import demo_data
 from domain.seeding.faq import seed_faq
 from domain.seeding.history import insert_history
 from domain.seeding.salon import SalonSpec, build_salon
+from domain.services.whatsapp import RegisterNumber, register_number
 from domain.uow import Actor, UnitOfWork
 
 SEED_ACTOR = Actor.system("seed")
@@ -107,7 +108,20 @@ async def seed_salon(sessions: async_sessionmaker[AsyncSession], clock: Clock, s
 async def seed_demo_salon(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> SeedReport:
     counts = await seed_salon(sessions, clock, DEMO_SPEC, customers=DEMO_CUSTOMERS, days_back=DEMO_DAYS_BACK,
                               days_ahead=DEMO_DAYS_AHEAD)
+    await _route_demo_number(sessions, clock)
     return SeedReport([counts])
+
+
+async def _route_demo_number(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """Route the demo WhatsApp number to the first branch (a salon seeded before numbers existed gets it now)."""
+    tenant_id = await _tenant_id(sessions, clock, DEMO_SPEC.tenant.slug)
+    first = DEMO_SPEC.branches[0]
+    async with UnitOfWork(sessions, tenant_id=tenant_id, actor=SEED_ACTOR, clock=clock) as uow:
+        branch_id = await uow.session.scalar(select(Branch.id).where(Branch.slug == first.slug))
+        if tenant_id is None or branch_id is None:
+            return  # a salon without its first branch was not seeded here; nothing to route
+        await register_number(RegisterNumber(demo_data.WHATSAPP_PHONE_NUMBER_ID, branch_id, first.phone_e164), uow)
+        await uow.commit()
 
 
 def scale_spec(index: int) -> SalonSpec:

@@ -95,6 +95,11 @@ class StaffSeed:
 
 TENANT = TenantSeed(slug="glow-studio", name="Glow Studio", legal_name="Glow Studio Private Limited")
 
+# The demo salon's WhatsApp business number as Meta names it (its phone_number_id; made up, 15 digits like Meta's).
+# `cazo seed demo` routes it to the first branch (Bandra), whose landline is its display number, so a webhook or a
+# simulated customer writing to this id reaches Glow Studio Bandra.
+WHATSAPP_PHONE_NUMBER_ID = "100000000000001"
+
 # A made-up company PAN (4th letter C = company). GST registration is per PAN per state, so both Maharashtra
 # branches share this one GSTIN (entity digit 1); a branch in another state would need its own registration.
 DEMO_PAN = "AAKCG4821M"

@@ -6,15 +6,28 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.models import Branch, Customer, Service, Tenant, tenant_owned_tables
+from domain.models import (
+    Branch,
+    Customer,
+    DeliveryReceipt,
+    InboundMessage,
+    Service,
+    Tenant,
+    WhatsAppNumber,
+    tenant_owned_tables,
+)
+from domain.services.whatsapp import NumberRoute, RegisterNumber, register_number, route_numbers
 from domain.uow import UnitOfWork
+from tests.conftest import NOW
 from tests.factories import Salon, make_salon
 
 UowFor = Callable[..., UnitOfWork]
+# Tenant-owned tables a platform-scoped unit of work may read (a webhook is routed before its salon is known).
+PLATFORM_READABLE = frozenset({"whatsapp_numbers"})
 
 
 async def two_salons(uow_for: UowFor) -> tuple[Salon, Salon]:
@@ -93,6 +106,32 @@ async def test_platform_scope_lists_salons_but_not_their_data(uow_for: UowFor) -
             await uow.session.flush()
 
 
+async def test_platform_scope_reads_the_whatsapp_number_directory_and_nothing_else(uow_for: UowFor) -> None:
+    a, b = await two_salons(uow_for)
+    for salon, number in ((a, "100000000000011"), (b, "100000000000022")):
+        async with uow_for(salon.tenant_id) as uow:
+            await register_number(RegisterNumber(number, salon.branch_id), uow)
+            await uow.session.execute(insert(InboundMessage).values(
+                tenant_id=salon.tenant_id, branch_id=salon.branch_id, phone_number_id=number, wamid=f"wamid.{number}",
+                customer_phone="+919820012345", kind="text", text="hi", payload={}, sent_at=NOW, received_at=NOW))
+            await uow.commit()
+    async with uow_for(None, platform=True) as uow:
+        routes = await route_numbers(uow, ["100000000000011", "100000000000022", "100000000000033"])
+        assert routes == {"100000000000011": NumberRoute(a.tenant_id, a.branch_id),
+                          "100000000000022": NumberRoute(b.tenant_id, b.branch_id)}
+        assert await uow.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await uow.session.execute(insert(WhatsAppNumber).values(
+                id=uuid.uuid4(), tenant_id=a.tenant_id, branch_id=a.branch_id, phone_number_id="100000000000044"))
+    async with uow_for(a.tenant_id) as uow:
+        assert list(await uow.session.scalars(select(InboundMessage.wamid))) == ["wamid.100000000000011"]
+        assert list(await uow.session.scalars(select(WhatsAppNumber.phone_number_id))) == ["100000000000011"]
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await uow.session.execute(insert(DeliveryReceipt).values(
+                tenant_id=b.tenant_id, phone_number_id="100000000000022", wamid="wamid.ours", status="sent",
+                occurred_at=NOW, payload={}, received_at=NOW))
+
+
 async def test_the_tenant_setting_does_not_leak_to_the_next_transaction(uow_for: UowFor,
                                                                         app_engine: AsyncEngine) -> None:
     a, _ = await two_salons(uow_for)
@@ -123,7 +162,8 @@ async def test_every_tenant_owned_table_has_forced_rls_and_a_policy(owner_engine
     assert set(by_table) == set(tenant_owned_tables()) | {"tenants"}
     for table in tenant_owned_tables():
         assert by_table[table].relrowsecurity and by_table[table].relforcerowsecurity, table
-        assert by_table[table].policies == ["tenant_isolation"], table
+        expected = ["platform_directory", "tenant_isolation"] if table in PLATFORM_READABLE else ["tenant_isolation"]
+        assert by_table[table].policies == expected, table
     assert by_table["tenants"].policies == ["platform_directory", "tenant_self"]
 
 

@@ -1,0 +1,143 @@
+"""The WhatsApp channel's tables: which business number belongs to which branch, the messages customers sent
+(each row is also the queue entry a worker takes), and the delivery receipts Meta sends for our own messages.
+
+``whatsapp_numbers`` is read before the salon is known (a webhook names only Meta's ``phone_number_id``), so it
+has a second, read-only policy for platform-scoped units of work, like ``tenants``. The other two tables are
+plain tenant-owned tables. Meta delivers every webhook at least once; the unique constraints on the message id
+(``wamid``) make a retry insert nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.models.base import Base, HasId, TenantOwned, sql_in
+
+PHONE_NUMBER_ID_CHECK = "~ '^[0-9]{1,32}$'"
+
+
+class InboundKind(StrEnum):
+    TEXT = "text"
+    INTERACTIVE = "interactive"  # a reply button or a list row we sent: reply_id is the id we gave it
+    BUTTON = "button"  # a template's quick-reply button: reply_id is its payload
+    AUDIO = "audio"  # an audio file
+    VOICE = "voice"  # a voice note recorded in WhatsApp
+    IMAGE = "image"
+    LOCATION = "location"
+    REACTION = "reaction"  # an emoji on one of our messages (context_wamid); an empty text takes it back
+    UNSUPPORTED = "unsupported"  # anything else (video, document, sticker, contacts, order, system, ...)
+
+
+class InboundStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class DeliveryState(StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    PLAYED = "played"  # a voice note we sent was played
+    FAILED = "failed"
+
+
+class WhatsAppNumber(HasId, TenantOwned, Base):
+    """A WhatsApp business number (Meta's ``phone_number_id``) and the branch whose customers write to it."""
+
+    __tablename__ = "whatsapp_numbers"
+    __table_args__ = (CheckConstraint(f"phone_number_id {PHONE_NUMBER_ID_CHECK}", name="phone_number_id_format"),)
+
+    phone_number_id: Mapped[str] = mapped_column(String(32), unique=True)
+    branch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("branches.id", ondelete="CASCADE"),
+                                                 index=True)
+    display_phone: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class InboundMessage(TenantOwned, Base):
+    """One message a customer sent to a salon's number, as Meta delivered it, and where handling it stands.
+
+    Storing the row is enqueueing it: a worker takes ``queued`` rows oldest first with FOR UPDATE SKIP LOCKED.
+    The customer is known by phone (E.164) or, once they hide it behind a WhatsApp username, only by Meta's
+    business-scoped user id; at least one of the two is always there. ``payload`` is Meta's message object as it
+    came (coordinates, captions, what a reply refers to)."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "wamid"),
+        CheckConstraint(f"kind IN {sql_in(InboundKind)}", name="kind_known"),
+        CheckConstraint(f"status IN {sql_in(InboundStatus)}", name="status_known"),
+        CheckConstraint("customer_phone IS NOT NULL OR customer_user_id IS NOT NULL", name="customer_known"),
+        CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        Index("ix_inbound_messages_queued", "id", postgresql_where=sql_text("status = 'queued'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    branch_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("branches.id", ondelete="CASCADE"),
+                                                 index=True)
+    phone_number_id: Mapped[str] = mapped_column(String(32))
+    wamid: Mapped[str] = mapped_column(String(128))
+    customer_phone: Mapped[str | None] = mapped_column(String(16))
+    customer_user_id: Mapped[str | None] = mapped_column(String(160))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str | None] = mapped_column(Text)
+    reply_id: Mapped[str | None] = mapped_column(String(256))
+    reply_title: Mapped[str | None] = mapped_column(String(200))
+    media_id: Mapped[str | None] = mapped_column(String(128))
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    context_wamid: Mapped[str | None] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(10), default=InboundStatus.QUEUED.value, server_default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryReceipt(TenantOwned, Base):
+    """One delivery receipt for a message we sent (``wamid`` is ours): sent, delivered, read, played or failed.
+
+    Receipts arrive out of order and more than once; each (message, state) is kept once, with Meta's time, so the
+    latest state is the highest one reached, not the last one received."""
+
+    __tablename__ = "message_statuses"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "wamid", "status"),
+        CheckConstraint(f"status IN {sql_in(DeliveryState)}", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    phone_number_id: Mapped[str] = mapped_column(String(32))
+    wamid: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(10))
+    recipient_phone: Mapped[str | None] = mapped_column(String(16))
+    recipient_user_id: Mapped[str | None] = mapped_column(String(160))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

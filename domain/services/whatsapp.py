@@ -1,0 +1,223 @@
+"""WhatsApp intake: which salon a business number belongs to, and storing what Meta delivered for it.
+
+A webhook POST names only Meta's ``phone_number_id``. ``take_in`` looks the numbers up in a platform-scoped unit of
+work (the ``whatsapp_numbers`` directory), then stores each salon's messages and receipts in one transaction of
+that salon's own, with ``ON CONFLICT DO NOTHING`` on Meta's message id: Meta delivers at least once, and a
+redelivery stores nothing and is counted as a duplicate. A stored message is queued work (``status`` queued); the
+worker that answers it is not part of this module.
+
+The records handed in (``ReceivedMessage``, ``ReceivedStatus``) are already checked and normalised by the
+channel adapter (``integrations.meta.webhook``); this module trusts their shape, not their routing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.clock import Clock
+from domain.errors import Conflict, InvalidInput
+from domain.models import Branch
+from domain.models.whatsapp import (
+    DeliveryReceipt,
+    DeliveryState,
+    InboundKind,
+    InboundMessage,
+    WhatsAppNumber,
+)
+from domain.phone import normalise_phone
+from domain.uow import Actor, UnitOfWork
+
+INTAKE_ACTOR = Actor.system("whatsapp-webhook")
+_CHUNK = 500  # rows per INSERT: a 1000-message batch stays far below PostgreSQL's bind-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedMessage:
+    """One message a customer sent. ``customer_phone`` is E.164; a customer who hides their number behind a
+    WhatsApp username is known only by ``customer_user_id`` (Meta's business-scoped user id)."""
+
+    wamid: str
+    kind: InboundKind
+    sent_at: datetime
+    customer_phone: str | None
+    customer_user_id: str | None = None
+    contact_name: str | None = None
+    text: str | None = None
+    reply_id: str | None = None
+    reply_title: str | None = None
+    media_id: str | None = None
+    mime_type: str | None = None
+    context_wamid: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedStatus:
+    """One delivery receipt for a message we sent (``wamid`` is ours)."""
+
+    wamid: str
+    state: DeliveryState
+    occurred_at: datetime
+    recipient_phone: str | None = None
+    recipient_user_id: str | None = None
+    error_code: int | None = None
+    error_title: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberDelivery:
+    """What one webhook change carried for one business number."""
+
+    phone_number_id: str
+    messages: tuple[ReceivedMessage, ...] = ()
+    statuses: tuple[ReceivedStatus, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRoute:
+    tenant_id: uuid.UUID
+    branch_id: uuid.UUID
+
+
+@dataclass
+class IntakeResult:
+    stored: int = 0  # messages and receipts inserted
+    duplicates: int = 0  # already stored by an earlier delivery
+    unrouted: int = 0  # messages and receipts for a number no salon has registered
+    unknown_numbers: list[str] = field(default_factory=list)
+
+
+# ---- the directory of business numbers --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterNumber:
+    phone_number_id: str
+    branch_id: uuid.UUID
+    display_phone: str | None = None
+
+
+async def register_number(cmd: RegisterNumber, uow: UnitOfWork) -> WhatsAppNumber:
+    """Route a business number to one of this salon's branches. Registering the same number for the same branch
+    again changes nothing; a number another branch or salon has is a Conflict."""
+    tenant_id = uow.require_tenant()
+    number_id = cmd.phone_number_id.strip()
+    if not number_id.isdigit() or len(number_id) > 32:
+        raise InvalidInput("A phone_number_id is the number Meta shows in WhatsApp Manager: digits only.")
+    await uow.get(Branch, cmd.branch_id, "branch")
+    display = normalise_phone(cmd.display_phone) if cmd.display_phone else None
+    # Another salon's row is invisible here (row-level security): it shows up only as the unique violation.
+    taken = Conflict("This WhatsApp number is already routed to another branch or salon.",
+                     phone_number_id=number_id)
+    found = await uow.session.scalar(select(WhatsAppNumber).where(WhatsAppNumber.phone_number_id == number_id))
+    if found is not None:
+        if found.branch_id != cmd.branch_id:
+            raise taken
+        return found
+    number = WhatsAppNumber(tenant_id=tenant_id, phone_number_id=number_id, branch_id=cmd.branch_id,
+                            display_phone=display)
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(number)
+    except IntegrityError:
+        raise taken from None
+    return number
+
+
+async def route_numbers(uow: UnitOfWork, phone_number_ids: Iterable[str]) -> dict[str, NumberRoute]:
+    """The salon and branch of each registered number among ``phone_number_ids``. Needs a platform-scoped unit of
+    work: the webhook does not say which salon it is for."""
+    wanted = sorted(set(phone_number_ids))
+    if not wanted:
+        return {}
+    rows = await uow.session.execute(
+        select(WhatsAppNumber.phone_number_id, WhatsAppNumber.tenant_id, WhatsAppNumber.branch_id)
+        .where(WhatsAppNumber.phone_number_id.in_(wanted)))
+    return {number: NumberRoute(tenant_id, branch_id) for number, tenant_id, branch_id in rows}
+
+
+# ---- storing a delivery -----------------------------------------------------------------------------------------
+
+
+def _message_row(tenant_id: uuid.UUID, route: NumberRoute, number: str, message: ReceivedMessage,
+                 now: datetime) -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "branch_id": route.branch_id, "phone_number_id": number, "wamid": message.wamid,
+            "customer_phone": message.customer_phone, "customer_user_id": message.customer_user_id,
+            "contact_name": message.contact_name, "kind": message.kind.value, "text": message.text,
+            "reply_id": message.reply_id, "reply_title": message.reply_title, "media_id": message.media_id,
+            "mime_type": message.mime_type, "context_wamid": message.context_wamid, "payload": dict(message.payload),
+            "sent_at": message.sent_at, "received_at": now}
+
+
+def _status_row(tenant_id: uuid.UUID, number: str, status: ReceivedStatus, now: datetime) -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "phone_number_id": number, "wamid": status.wamid, "status": status.state.value,
+            "recipient_phone": status.recipient_phone, "recipient_user_id": status.recipient_user_id,
+            "occurred_at": status.occurred_at, "error_code": status.error_code, "error_title": status.error_title,
+            "payload": dict(status.payload), "received_at": now}
+
+
+async def _insert_new(session: AsyncSession, model: type[InboundMessage] | type[DeliveryReceipt],
+                      keys: list[Any], rows: Sequence[dict[str, Any]]) -> int:
+    inserted = 0
+    for start in range(0, len(rows), _CHUNK):
+        statement = (insert(model).values(list(rows[start:start + _CHUNK]))
+                     .on_conflict_do_nothing(index_elements=keys).returning(model.id))
+        inserted += len((await session.execute(statement)).all())
+    return inserted
+
+
+async def store_deliveries(uow: UnitOfWork, deliveries: Sequence[tuple[NumberRoute, NumberDelivery]]) \
+        -> tuple[int, int]:
+    """Store this salon's messages (queued) and receipts; (stored, duplicates). The caller commits."""
+    tenant_id = uow.require_tenant()
+    now = uow.clock.now()
+    messages = [_message_row(tenant_id, route, delivery.phone_number_id, message, now)
+                for route, delivery in deliveries for message in delivery.messages]
+    statuses = [_status_row(tenant_id, delivery.phone_number_id, status, now)
+                for _, delivery in deliveries for status in delivery.statuses]
+    stored = await _insert_new(uow.session, InboundMessage, [InboundMessage.tenant_id, InboundMessage.wamid],
+                               messages)
+    stored += await _insert_new(uow.session, DeliveryReceipt,
+                                [DeliveryReceipt.tenant_id, DeliveryReceipt.wamid, DeliveryReceipt.status], statuses)
+    return stored, len(messages) + len(statuses) - stored
+
+
+async def take_in(sessions: async_sessionmaker[AsyncSession], clock: Clock, deliveries: Sequence[NumberDelivery],
+                  *, request_id: str | None = None) -> IntakeResult:
+    """Route each delivery to its salon and store it there: one transaction per salon, all of it or none of it.
+
+    A salon's transaction that fails raises, after earlier salons' have committed; the sender retries the whole
+    POST and the committed part is then counted as duplicates."""
+    result = IntakeResult()
+    if not deliveries:
+        return result
+    async with UnitOfWork(sessions, tenant_id=None, actor=INTAKE_ACTOR, clock=clock, request_id=request_id,
+                          platform=True) as uow:
+        routes = await route_numbers(uow, (delivery.phone_number_id for delivery in deliveries))
+    by_tenant: dict[uuid.UUID, list[tuple[NumberRoute, NumberDelivery]]] = {}
+    for delivery in deliveries:
+        route = routes.get(delivery.phone_number_id)
+        if route is None:
+            result.unrouted += len(delivery.messages) + len(delivery.statuses)
+            if delivery.phone_number_id not in result.unknown_numbers:
+                result.unknown_numbers.append(delivery.phone_number_id)
+            continue
+        by_tenant.setdefault(route.tenant_id, []).append((route, delivery))
+    for tenant_id, routed in by_tenant.items():
+        async with UnitOfWork(sessions, tenant_id=tenant_id, actor=INTAKE_ACTOR, clock=clock,
+                              request_id=request_id) as uow:
+            stored, duplicates = await store_deliveries(uow, routed)
+            await uow.commit()
+        result.stored += stored
+        result.duplicates += duplicates
+    return result
