@@ -492,6 +492,22 @@ def nlu(
     raise typer.Exit(code)
 
 
+def _on_salon_database(settings: Settings, work: Callable[[], Awaitable[object]]) -> None:
+    """Run ``work`` against the migrated database (the embedded one started and stopped around it when
+    DATABASE_URL is unset); a salon that is not there is a one-line error that says how to get the demo one."""
+    from domain.errors import DomainError
+
+    url, started = _ensure_database(settings)
+    try:
+        _run(lambda: _migrate(url, settings))
+        _run(work)
+    except DomainError as exc:
+        raise _fail(f"{exc}. For the demo salon run `cazo seed demo` first.", 1) from exc
+    finally:
+        if started:
+            embedded_server(settings).stop()
+
+
 @app.command("chat")
 def chat_command(
     tenant: Annotated[str, typer.Option(help="Salon slug")] = "glow-studio",
@@ -522,22 +538,11 @@ def chat_command(
     from cazo.logging_config import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
-    url, started = _ensure_database(settings)
     try:
-        _run(lambda: _migrate(url, settings))
-        _run(lambda: chat(settings, tenant=tenant, branch=branch, phone=phone, lines=lines, output=sys.stdout,
-                          router=router, interactive_input=input))
+        _on_salon_database(settings, lambda: chat(settings, tenant=tenant, branch=branch, phone=phone, lines=lines,
+                                                  output=sys.stdout, router=router, interactive_input=input))
     except ValueError as exc:
         raise _fail(str(exc), 2) from exc
-    except Exception as exc:
-        from domain.errors import DomainError
-
-        if isinstance(exc, DomainError):
-            raise _fail(f"{exc}. For the demo salon run `cazo seed demo` first.", 1) from exc
-        raise
-    finally:
-        if started:
-            embedded_server(settings).stop()
 
 
 @app.command("notices")
@@ -560,20 +565,8 @@ def notices_command(
     settings = _settings()
     if status is not None and status not in ("scheduled", "sent", "cancelled", "failed"):
         raise _fail(f"--status must be scheduled, sent, cancelled or failed, not {status!r}.", 2)
-    url, started = _ensure_database(settings)
-    try:
-        _run(lambda: _migrate(url, settings))
-        _run(lambda: notices(settings, tenant=tenant, run=run, status=status, limit=limit, as_json=as_json,
-                             output=sys.stdout))
-    except Exception as exc:
-        from domain.errors import DomainError
-
-        if isinstance(exc, DomainError):
-            raise _fail(f"{exc}. For the demo salon run `cazo seed demo` first.", 1) from exc
-        raise
-    finally:
-        if started:
-            embedded_server(settings).stop()
+    _on_salon_database(settings, lambda: notices(settings, tenant=tenant, run=run, status=status, limit=limit,
+                                                 as_json=as_json, output=sys.stdout))
 
 
 @eval_app.command("booking-effort")

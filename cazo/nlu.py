@@ -8,7 +8,7 @@ is set.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agents.escalation import ToolAgent
 from agents.intents import Understanding
@@ -17,6 +17,9 @@ from agents.salon import DEMO_SLUG, SalonContext, demo_salon_context, salon_cont
 from agents.understand import Guard, Understander
 from agents.voice import OpenAITranscriber, Transcriber
 from cazo.settings import Settings
+
+if TYPE_CHECKING:
+    from serving.openai_compat import ChatEndpoint
 
 RouterChoice = Literal["embedding", "llm", "rules"]
 __all__ = ["DEMO_SLUG", "SalonContext", "demo_salon_context", "make_transcriber", "make_understander",
@@ -52,29 +55,32 @@ def make_router(settings: Settings, choice: RouterChoice | None = None) -> Route
                            cache_dir=settings.data_dir / "cache", shipped=ROUTER_WEIGHTS)
 
 
+def _l3_endpoint(settings: Settings) -> ChatEndpoint:
+    """The large model's endpoint (OpenAI, or any OpenAI-compatible base URL); needs OPENAI_API_KEY."""
+    from serving.openai_compat import ChatEndpoint
+
+    assert settings.openai_api_key is not None  # the callers return None first when it is unset
+    return ChatEndpoint(settings.openai_base_url, settings.openai_model, settings.openai_api_key.get_secret_value(),
+                        timeout_s=settings.openai_timeout_s, organization=settings.openai_org_id)
+
+
 def make_escalation(settings: Settings) -> Router | None:
     """L3: the large model, when an OpenAI key is configured (any OpenAI-compatible base URL); otherwise None."""
     if settings.openai_api_key is None:
         return None
     from agents.routers.llm import ChatModelRouter
-    from serving.openai_compat import ChatEndpoint, make_async_client
+    from serving.openai_compat import make_async_client
 
-    endpoint = ChatEndpoint(settings.openai_base_url, settings.openai_model,
-                            settings.openai_api_key.get_secret_value(), timeout_s=settings.openai_timeout_s,
-                            organization=settings.openai_org_id)
-    return ChatModelRouter(make_async_client(endpoint), settings.openai_model, name="l3")
+    return ChatModelRouter(make_async_client(_l3_endpoint(settings)), settings.openai_model, name="l3")
 
 
 def make_agent(settings: Settings) -> ToolAgent | None:
     """The L3 tool-calling agent for conversations, when an OpenAI key is configured."""
     if settings.openai_api_key is None:
         return None
-    from serving.openai_compat import ChatEndpoint, make_async_client
+    from serving.openai_compat import make_async_client
 
-    endpoint = ChatEndpoint(settings.openai_base_url, settings.openai_model,
-                            settings.openai_api_key.get_secret_value(), timeout_s=settings.openai_timeout_s,
-                            organization=settings.openai_org_id)
-    return ToolAgent(make_async_client(endpoint), settings.openai_model)
+    return ToolAgent(make_async_client(_l3_endpoint(settings)), settings.openai_model)
 
 
 def make_transcriber(settings: Settings) -> Transcriber | None:

@@ -122,8 +122,10 @@ def route(state: Conversation) -> Flow:
         kind is None and bool((state.get("draft") or {}).get("service_ids"))))
     if booking and new_when and intent not in _NOT_A_CORRECTION:
         return "book"  # "kal 7:30", "no, Friday", "actually make it 6": the booking goes on, it does not start over
-    if slots.get("cart") and kind in ("confirm_booking", "choose_slot", "choose_service", None) and intent not in (
-            "cancel", "human", "complaint", "my_bookings") or (slots.get("cart") == "remove" and booking):
+    cart = slots.get("cart")  # set only while a booking has services and the message names one
+    adds_or_drops = cart is not None and kind in ("confirm_booking", "choose_slot", "choose_service", None) and (
+        intent not in ("cancel", "human", "complaint", "my_bookings"))
+    if adds_or_drops or (cart == "remove" and booking):  # "beard trim cancel karo" while booking still drops it
         return "book"  # "head massage bhi", "beard trim hatao": the cart changes, the rest of the booking stays
     if kind == "confirm_booking" and intent in ("affirm", "deny"):
         return "confirm"

@@ -112,18 +112,17 @@ def _message(key: str, visit: _Visit, options: list[tuple[str, str]]) -> dict[st
     return out(buttons(body, options, visit.language) if options else TextReply(body))[0]
 
 
-def _notice(visit: _Visit, kind: MessageKind, key: str, due_at: datetime, options: list[tuple[str, str]], *,
-            dedupe: str, expires_at: datetime | None = None, template: bool = True) -> Notice:
+async def _queue(uow: UnitOfWork, visit: _Visit, kind: MessageKind, body: dict[str, Any], due_at: datetime, *,
+                 dedupe: str, expires_at: datetime | None = None) -> bool:
+    """Queue a message about a visit, with its template for outside the window, unless the customer opted out of
+    messages (STOP)."""
+    if visit.customer.opted_out:
+        return False
     values = visit.values("en" if visit.language == "hinglish" else visit.language)
-    return Notice(customer_id=visit.customer.id, booking_id=visit.view.id, kind=kind, dedupe_key=dedupe,
-                  language=visit.language, body=_message(key, visit, options), due_at=due_at,
-                  expires_at=expires_at,
-                  template=template_call(kind.value, visit.language, values) if template else None)
-
-
-async def _queue(uow: UnitOfWork, visit: _Visit, notice: Notice) -> bool:
-    """Queue a message about a visit, unless the customer opted out of messages (STOP)."""
-    return False if visit.customer.opted_out else await schedule(uow, notice)
+    return await schedule(uow, Notice(
+        customer_id=visit.customer.id, booking_id=visit.view.id, kind=kind, dedupe_key=dedupe,
+        language=visit.language, body=body, due_at=due_at, expires_at=expires_at,
+        template=template_call(kind.value, visit.language, values)))
 
 
 async def _reminders(uow: UnitOfWork, visit: _Visit, run: NoticeRun) -> None:
@@ -135,9 +134,9 @@ async def _reminders(uow: UnitOfWork, visit: _Visit, run: NoticeRun) -> None:
         key = "reminder_day_before" if kind == MessageKind.REMINDER_DAY_BEFORE else "reminder_soon"
         options = [(f"coming:{visit.view.id}", "btn_see_you"), ("intent:reschedule", "btn_reschedule"),
                    ("intent:cancel", "btn_cancel")]
-        run.scheduled += await _queue(uow, visit, _notice(
-            visit, kind, key, due, options, dedupe=f"{kind.value}:{visit.view.id}:{visit.view.starts_at.isoformat()}",
-            expires_at=visit.view.starts_at))
+        run.scheduled += await _queue(uow, visit, kind, _message(key, visit, options), due,
+                                      dedupe=f"{kind.value}:{visit.view.id}:{visit.view.starts_at.isoformat()}",
+                                      expires_at=visit.view.starts_at)
 
 
 async def _booked(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> None:
@@ -147,9 +146,9 @@ async def _booked(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> None:
     run.withdrawn += await withdraw(uow, (MessageKind.REBOOK_PROMPT, MessageKind.ABANDONED_BOOKING),
                                     "the customer booked", customer_id=visit.customer.id)
     if visit.source != "whatsapp":
-        run.scheduled += await _queue(uow, visit, _notice(
-            visit, MessageKind.BOOKING_CONFIRMATION, "notice_confirmation", uow.clock.now(), [],
-            dedupe=f"booking_confirmation:{visit.view.id}", expires_at=visit.view.starts_at))
+        run.scheduled += await _queue(uow, visit, MessageKind.BOOKING_CONFIRMATION,
+                                      _message("notice_confirmation", visit, []), uow.clock.now(),
+                                      dedupe=f"booking_confirmation:{visit.view.id}", expires_at=visit.view.starts_at)
     await _reminders(uow, visit, run)
 
 
@@ -161,10 +160,10 @@ async def _rescheduled(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> N
     if visit.view.status != "confirmed":
         return
     if event.payload.get("by") != "customer":
-        run.scheduled += await _queue(uow, visit, _notice(
-            visit, MessageKind.BOOKING_CHANGED, "notice_changed", uow.clock.now(), [],
-            dedupe=f"booking_changed:{visit.view.id}:{visit.view.starts_at.isoformat()}",
-            expires_at=visit.view.starts_at))
+        run.scheduled += await _queue(uow, visit, MessageKind.BOOKING_CHANGED, _message("notice_changed", visit, []),
+                                      uow.clock.now(),
+                                      dedupe=f"booking_changed:{visit.view.id}:{visit.view.starts_at.isoformat()}",
+                                      expires_at=visit.view.starts_at)
     await _reminders(uow, visit, run)
 
 
@@ -175,9 +174,9 @@ async def _cancelled(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> Non
     run.withdrawn += await withdraw(uow, [kind for kind, _ in REMINDERS], "the booking was cancelled",
                                     booking_id=visit.view.id)
     if event.payload.get("by") != "customer" and visit.view.starts_at > uow.clock.now():
-        run.scheduled += await _queue(uow, visit, _notice(
-            visit, MessageKind.BOOKING_CANCELLED, "notice_cancelled", uow.clock.now(), [("intent:book", "btn_rebook")],
-            dedupe=f"booking_cancelled:{visit.view.id}"))
+        run.scheduled += await _queue(uow, visit, MessageKind.BOOKING_CANCELLED,
+                                      _message("notice_cancelled", visit, [("intent:book", "btn_rebook")]),
+                                      uow.clock.now(), dedupe=f"booking_cancelled:{visit.view.id}")
 
 
 async def _rebook_days(uow: UnitOfWork, service_ids: list[uuid.UUID]) -> int:
@@ -195,20 +194,15 @@ async def _completed(uow: UnitOfWork, event: EventRecord, run: NoticeRun) -> Non
     due = max(now, visit.view.ends_at) + FEEDBACK_AFTER
     body = _fill("feedback_ask", visit.language, visit.values())
     rows = [(f"rate:{visit.view.id}:{n}", reply_text(f"rate_{n}", visit.language), None) for n in (5, 4, 3, 2, 1)]
-    values = visit.values("en" if visit.language == "hinglish" else visit.language)
-    run.scheduled += await _queue(uow, visit, Notice(
-        customer_id=visit.customer.id, booking_id=visit.view.id, kind=MessageKind.FEEDBACK_REQUEST,
-        dedupe_key=f"feedback_request:{visit.view.id}", language=visit.language,
-        body=out(rows_list(body, "ratings_button", rows, visit.language))[0], due_at=due,
-        expires_at=due + FEEDBACK_VALID, template=template_call("feedback_request", visit.language, values)))
-    customer = visit.customer
-    if customer.marketing_consent and not customer.opted_out:
+    run.scheduled += await _queue(uow, visit, MessageKind.FEEDBACK_REQUEST,
+                                  out(rows_list(body, "ratings_button", rows, visit.language))[0], due,
+                                  dedupe=f"feedback_request:{visit.view.id}", expires_at=due + FEEDBACK_VALID)
+    if visit.customer.marketing_consent:  # consent and STOP exclude each other (a constraint on customers)
         days = await _rebook_days(uow, [item.service_id for item in visit.view.items])
-        prompt_at = visit.view.starts_at + timedelta(days=days)
-        run.scheduled += await _queue(uow, visit, _notice(
-            visit, MessageKind.REBOOK_PROMPT, "rebook_prompt", max(prompt_at, due + timedelta(hours=1)),
-            [("intent:book", "btn_book"), ("intent:opt_out", "btn_no_thanks")],
-            dedupe=f"rebook_prompt:{visit.view.id}"))
+        prompt_at = max(visit.view.starts_at + timedelta(days=days), due + timedelta(hours=1))
+        prompt = _message("rebook_prompt", visit, [("intent:book", "btn_book"), ("intent:opt_out", "btn_no_thanks")])
+        run.scheduled += await _queue(uow, visit, MessageKind.REBOOK_PROMPT, prompt, prompt_at,
+                                      dedupe=f"rebook_prompt:{visit.view.id}")
 
 
 HANDLERS = {"AppointmentBooked": _booked, "AppointmentRescheduled": _rescheduled,

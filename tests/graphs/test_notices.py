@@ -19,6 +19,7 @@ from domain.models import (
     Feedback,
     Handoff,
 )
+from domain.services.notices import due_messages
 from domain.uow import Actor
 from graphs.notices import ABANDONED_AFTER, run_notices
 from tests.graphs.chat_kit import Chat, a_free_time_tomorrow, body, options, tenant_uow
@@ -106,6 +107,8 @@ async def test_a_desk_booking_gets_a_confirmation_and_two_reminders_once(chat: C
     assert day_before.template["params"][0] == "Beard trim"
     assert [b["reply"]["id"] for b in day_before.body["interactive"]["action"]["buttons"]] == [
         f"coming:{booked.id}", "intent:reschedule", "intent:cancel"]
+    async with tenant_uow(chat) as uow:  # what a sender takes now: the confirmation, not the reminders yet
+        assert [m.kind for m in await due_messages(uow, chat.deps.clock.now())] == ["booking_confirmation"]
     again = await notices(chat)  # nothing new happened: nothing is queued twice
     assert again.events == 0 and again.scheduled == 0 and len(await messages(chat)) == 3
 
