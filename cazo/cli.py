@@ -300,6 +300,47 @@ def run(seed: Annotated[bool, typer.Option(help="Seed the demo salon if it is mi
             console.print("Stopped the embedded database.")
 
 
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[int | None, typer.Option(min=1, max=64, help="Customers answered at once "
+                                                    "(default WHATSAPP_WORKER_CONCURRENCY)")] = None,
+    once: Annotated[bool, typer.Option(help="Answer what is queued and send what is due now, then exit")] = False,
+) -> None:
+    """Answer queued WhatsApp messages and send due replies and notices until stopped (Ctrl-C or SIGTERM).
+
+    Run one or more next to `cazo serve` (WHATSAPP_WORKER=off there); they share the queue safely. A worker
+    stopped mid-turn leaves the message queued, and the next one answers it once."""
+    import signal
+
+    from cazo.wiring import open_runtime
+    from cazo.worker import open_worker
+
+    settings = _settings()
+
+    async def work() -> None:
+        async with open_runtime(settings) as runtime, open_worker(settings, runtime,
+                                                                  concurrency=concurrency) as worker:
+            if once:
+                while await worker.run_once():
+                    pass
+            else:
+                stop = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                for name in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(name, stop.set)
+                console.print(f"WhatsApp worker running ({worker.config.concurrency} at once). Ctrl-C stops it.")
+                await worker.run(stop)
+            stats = worker.stats
+            console.print(f"Turns {stats.turns} ({stats.messages} messages, {stats.replayed} replayed), sent "
+                          f"{stats.sent}, send failures {stats.send_failures}, cancelled {stats.cancelled}, "
+                          f"parked {stats.failed}.")
+
+    try:
+        _run(work)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+
+
 # -- nlu ----------------------------------------------------------------------------------------------------
 
 

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = Field(None, description="Meta app secret; verifies X-Hub-Signature-256")
     whatsapp_graph_url: str = Field("https://graph.facebook.com", description="Graph API base URL")
     whatsapp_graph_version: str = Field("v21.0", description="Graph API version")
+    whatsapp_worker: Literal["auto", "inprocess", "off"] = Field(
+        "auto", description="Answer WhatsApp messages inside the API process: inprocess, off (run `cazo worker`), "
+                            "or auto (inprocess in development)")
+    whatsapp_worker_concurrency: int = Field(4, ge=1, le=64, description="Customers one worker answers at once")
+    whatsapp_burst_ms: int = Field(800, ge=0, le=10_000,
+                                   description="Quiet time after a customer's last message before answering, "
+                                               "so a quick burst of messages gets one answer")
 
     # -- Razorpay ------------------------------------------------------------------------------------------
     razorpay_key_id: str | None = Field(None, description="rzp_test_... or rzp_live_...")

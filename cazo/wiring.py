@@ -135,10 +135,11 @@ class CazoRuntime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, *, clock: Clock | None = None,
-                       conversations: bool = True) -> AsyncIterator[CazoRuntime]:
+async def open_runtime(settings: Settings, *, clock: Clock | None = None, conversations: bool = True,
+                       worker: bool = False) -> AsyncIterator[CazoRuntime]:
     """Open the database (starting the embedded server when DATABASE_URL is unset), Redis and, unless told not
-    to, the conversation checkpointer and the customer graph; close them on exit.
+    to, the conversation checkpointer and the customer graph; close them on exit. ``worker`` also runs the
+    WhatsApp worker as a background task for as long as the runtime is open (the API process in development).
 
     An embedded server this call started is stopped again on exit; one that was already running is left alone.
     """
@@ -162,7 +163,13 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None,
         else:
             async with open_conversations(settings, embedded) as opened:
                 runtime.conversations = opened
-                yield runtime
+                if not worker:
+                    yield runtime
+                else:
+                    from cazo.worker import background_worker
+
+                    async with background_worker(settings, runtime):
+                        yield runtime
     finally:
         await app_engine.dispose()
         await redis.aclose()
@@ -173,8 +180,10 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None,
 
 def build_app(settings: Settings) -> FastAPI:
     from api.app import create_app  # here, not at the top: commands that only open a runtime skip the routes
+    from cazo.worker import worker_in_process
 
-    return create_app(lambda: open_runtime(settings), version=__version__)
+    in_process = worker_in_process(settings)
+    return create_app(lambda: open_runtime(settings, worker=in_process), version=__version__)
 
 
 def create_asgi_app() -> FastAPI:

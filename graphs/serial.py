@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from psycopg import errors
 from psycopg_pool import AsyncConnectionPool
@@ -50,3 +51,21 @@ async def one_turn_at_a_time(pool: AsyncConnectionPool, thread_id: str, *, wait_
             yield
         finally:
             await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+@asynccontextmanager
+async def lane(pool: AsyncConnectionPool, name: str) -> AsyncIterator[bool]:
+    """Try to take the lane called ``name`` (one customer's queue of messages) without waiting: True when this
+    process now holds it until the ``async with`` ends, False when another worker has it. Like the conversation
+    lock, it is released by PostgreSQL if the process dies."""
+    digest = hashlib.blake2b(b"cazo:lane:" + name.encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    async with pool.connection() as connection:
+        cursor = await connection.execute("SELECT pg_try_advisory_lock(%s) AS held", (key,))
+        row: Any = await cursor.fetchone()  # the checkpointer's connections return rows as dicts
+        held = bool(row and row["held"])
+        try:
+            yield held
+        finally:
+            if held:
+                await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,12 @@ class TurnResult:
     understanding: dict[str, Any]
     latency_ms: float
     outcome: str = ""  # what the turn achieved: booked, held, asked, answered, handed_over, ... ("" for a duplicate)
+    replayed: bool = False  # the turn had run before (its state was saved) but was not recorded: this recorded it
+
+
+# Written in the transaction that records the turn (the WhatsApp worker queues the replies and marks the inbound
+# message done there), so a turn's record and its effects on the channel commit together or not at all.
+OnRecord = Callable[[UnitOfWork, TurnResult], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -64,12 +71,14 @@ class Salon:
 
 
 async def load_salon(sessions: async_sessionmaker[AsyncSession], clock: Clock, tenant_id: uuid.UUID,
-                     branch_slug: str | None = None) -> Salon:
+                     branch_slug: str | None = None, *, branch_id: uuid.UUID | None = None) -> Salon:
+    """The salon, at the branch named by ``branch_slug`` or ``branch_id`` (a WhatsApp number's), else its first."""
     async with UnitOfWork(sessions, tenant_id=tenant_id, actor=Actor.system("conversation"), clock=clock) as uow:
         snapshot = await salon_snapshot(uow)
     if not snapshot.branches:
         raise ValueError(f"salon {snapshot.slug} has no branch to book at")
-    branch = next((b for b in snapshot.branches if b.slug == branch_slug), snapshot.branches[0])
+    branch = next((b for b in snapshot.branches if b.slug == branch_slug or (branch_id and b.id == str(branch_id))),
+                  snapshot.branches[0])
     return Salon(tenant_id, snapshot, salon_context_from_snapshot(snapshot, branch.slug), uuid.UUID(branch.id))
 
 
@@ -92,10 +101,15 @@ async def customer_deps(sessions: async_sessionmaker[AsyncSession], clock: Clock
 
 async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: AsyncConnectionPool, deps: TurnDeps,
                          text: str, *, payload: str | None = None, message_id: str | None = None,
-                         kind: str = "text", audio: bytes | None = None,
-                         mime_type: str | None = None) -> TurnResult:
+                         kind: str = "text", audio: bytes | None = None, mime_type: str | None = None,
+                         on_record: OnRecord | None = None) -> TurnResult:
     """Handle one message. A ``message_id`` already handled (the channel delivered it twice) is not handled again:
     the result has no replies and flow ``"duplicate"``.
+
+    Exactly once, with a ``message_id``: the turn's state is saved when the graph ends and its record
+    (``conversation_turns``, plus whatever ``on_record`` writes) in a transaction after that. A process that
+    stopped between the two left a saved turn with no record; handling the same message again finds the saved
+    state still answering this ``message_id`` and records that turn (``replayed``) instead of running it twice.
 
     A voice note (``kind`` "audio" or "voice") with its ``audio`` bytes and ``mime_type`` is transcribed when
     ``deps.transcriber`` is set, and its transcript is understood like a typed message (``inbound["transcribed"]``
@@ -103,8 +117,16 @@ async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: As
     """
     started = time.perf_counter()
     async with one_turn_at_a_time(pool, deps.thread_id):
-        if message_id is not None and await _seen(deps, message_id):
-            return TurnResult(replies=[], flow="duplicate", understanding={}, latency_ms=0.0)
+        if message_id is not None:
+            if await _seen(deps, message_id):
+                return TurnResult(replies=[], flow="duplicate", understanding={}, latency_ms=0.0)
+            saved = (await graph.aget_state({"configurable": {"thread_id": deps.thread_id}})).values
+            if (saved.get("inbound") or {}).get("message_id") == message_id:
+                result = _result(saved, started, replayed=True)
+                await _record(deps, saved, result, message_id, on_record)
+                log.warning("turn recorded after a restart", extra={"thread_id": deps.thread_id,
+                                                                    "message_id": message_id})
+                return result
         inbound: Inbound = {"text": text, "payload": payload, "message_id": message_id, "kind": kind}
         if kind in VOICE_KINDS and audio:
             heard = await _transcribe(deps, audio, mime_type)
@@ -113,12 +135,16 @@ async def handle_message(graph: CompiledStateGraph[Any, Any, Any, Any], pool: As
         state = await graph.ainvoke({"inbound": inbound},
                                     {"configurable": {"thread_id": deps.thread_id}}, context=deps,
                                     durability="exit")
-        result = TurnResult(replies=list(state.get("outbox") or []), flow=str(state.get("flow") or ""),
-                            understanding=dict(state.get("understanding") or {}),
-                            latency_ms=(time.perf_counter() - started) * 1000,
-                            outcome=str(state.get("outcome") or ""))
-        await _record(deps, state, result, message_id)
+        result = _result(state, started)
+        await _record(deps, state, result, message_id, on_record)
     return result
+
+
+def _result(state: dict[str, Any], started: float, *, replayed: bool = False) -> TurnResult:
+    return TurnResult(replies=list(state.get("outbox") or []), flow=str(state.get("flow") or ""),
+                      understanding=dict(state.get("understanding") or {}),
+                      latency_ms=(time.perf_counter() - started) * 1000, outcome=str(state.get("outcome") or ""),
+                      replayed=replayed)
 
 
 async def _transcribe(deps: TurnDeps, audio: bytes, mime_type: str | None) -> str | None:
@@ -141,7 +167,8 @@ async def _seen(deps: TurnDeps, message_id: str) -> bool:
     return found is not None
 
 
-async def _record(deps: TurnDeps, state: dict[str, Any], result: TurnResult, message_id: str | None) -> None:
+async def _record(deps: TurnDeps, state: dict[str, Any], result: TurnResult, message_id: str | None,
+                  on_record: OnRecord | None = None) -> None:
     """The turn's analytics row and, when the turn handed over, the open handoff (one per conversation)."""
     understanding = result.understanding
     async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("conversation"),
@@ -171,6 +198,8 @@ async def _record(deps: TurnDeps, state: dict[str, Any], result: TurnResult, mes
                 status=HandoffStatus.OPEN.value, opened_at=deps.clock.now(),
             ).on_conflict_do_nothing(index_elements=["tenant_id", "thread_id"],
                                      index_where=Handoff.status == HandoffStatus.OPEN.value))
+        if on_record is not None:
+            await on_record(uow, result)
         await uow.commit()
 
 

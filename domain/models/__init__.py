@@ -38,6 +38,9 @@ from domain.models.whatsapp import (
     InboundKind,
     InboundMessage,
     InboundStatus,
+    OutboundMessage,
+    OutboundSource,
+    OutboundStatus,
     WhatsAppNumber,
 )
 
@@ -48,5 +51,5 @@ __all__ = [
     "Handoff", "HandoffStatus", "IdempotencyRecord", "Language", "Resource", "Service", "ServiceCategory",
     "ServiceResourceNeed", "Staff", "StaffBreak", "StaffLeave", "StaffRole", "StaffShift", "StaffSkill", "Tenant",
     "WaitlistEntry", "WaitlistStatus", "tenant_owned_tables", "DeliveryReceipt", "DeliveryState", "InboundKind",
-    "InboundMessage", "InboundStatus", "WhatsAppNumber",
+    "InboundMessage", "InboundStatus", "OutboundMessage", "OutboundSource", "OutboundStatus", "WhatsAppNumber",
 ]

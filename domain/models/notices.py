@@ -65,6 +65,7 @@ class MessageKind(StrEnum):
 
 class MessageStatus(StrEnum):
     SCHEDULED = "scheduled"
+    QUEUED = "queued"  # handed to the WhatsApp outbox (outbound_messages); sent or failed once Meta answers
     SENT = "sent"
     CANCELLED = "cancelled"  # no longer true (the booking moved or was cancelled) or no longer allowed
     FAILED = "failed"

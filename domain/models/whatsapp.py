@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -50,9 +51,28 @@ class InboundKind(StrEnum):
 
 class InboundStatus(StrEnum):
     QUEUED = "queued"
-    PROCESSING = "processing"
+    PROCESSING = "processing"  # not used by the worker (a queued row stays queued until its turn commits)
     DONE = "done"
-    FAILED = "failed"
+    FAILED = "failed"  # given up after repeated failures: parked for staff, with last_error
+
+
+class OutboundSource(StrEnum):
+    REPLY = "reply"  # the conversation's answer to a customer's message
+    NOTICE = "notice"  # a message Cazo started (customer_messages): reminder, confirmation, feedback request, ...
+
+
+class OutboundStatus(StrEnum):
+    QUEUED = "queued"  # waiting to be sent (next_attempt_at says when)
+    SENDING = "sending"  # handed to Meta; the answer is not stored yet
+    SENT = "sent"  # Meta accepted it (wamid known)
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"  # Meta refused it, or retries ran out: parked with the reason, for staff
+    CANCELLED = "cancelled"  # not sent on purpose (opted out, expired, outside the window with no template)
+
+
+# How far a sent message got: receipts arrive out of order, a later state never goes back to an earlier one.
+OUTBOUND_PROGRESS = {OutboundStatus.SENT.value: 1, OutboundStatus.DELIVERED.value: 2, OutboundStatus.READ.value: 3}
 
 
 class DeliveryState(StrEnum):
@@ -116,6 +136,8 @@ class InboundMessage(TenantOwned, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # a failed attempt waits until then
+    handled_as: Mapped[str | None] = mapped_column(String(128))  # the wamid of the turn that answered it
 
 
 class DeliveryReceipt(TenantOwned, Base):
@@ -141,3 +163,57 @@ class DeliveryReceipt(TenantOwned, Base):
     error_title: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboundMessage(TenantOwned, Base):
+    """One message to send a customer, and how far it got: the outbox between a turn (or a due notice) and Meta.
+
+    A turn's replies are written here in the same transaction as the turn's record and the inbound message's
+    ``done``, each with a ``dedupe_key`` made from the inbound message and the reply's position, so handling a
+    message twice queues its replies once. ``body`` is the Cloud API message object for inside the 24-hour
+    customer service window, ``template`` the approved template for outside it (notices only). ``wamid`` is
+    Meta's id for the sent message; the status webhooks move ``status`` forward (sent, delivered, read) or to
+    failed, whatever order they arrive in."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "dedupe_key"),
+        UniqueConstraint("tenant_id", "wamid"),
+        CheckConstraint(f"source IN {sql_in(OutboundSource)}", name="source_known"),
+        CheckConstraint(f"status IN {sql_in(OutboundStatus)}", name="status_known"),
+        CheckConstraint(f"phone_number_id {PHONE_NUMBER_ID_CHECK}", name="phone_number_id_format"),
+        CheckConstraint("to_phone IS NOT NULL OR to_user_id IS NOT NULL", name="recipient_known"),
+        CheckConstraint("status NOT IN ('sent', 'delivered', 'read') OR wamid IS NOT NULL", name="sent_has_wamid"),
+        CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        Index("ix_outbound_messages_queued", "next_attempt_at", postgresql_where=sql_text("status = 'queued'")),
+        Index("ix_outbound_messages_customer_pending", "tenant_id", "customer_id", "id",
+              postgresql_where=sql_text("status IN ('queued', 'sending')")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("customers.id", ondelete="CASCADE"),
+                                                   index=True)
+    phone_number_id: Mapped[str] = mapped_column(String(32))  # the business number it goes out from
+    to_phone: Mapped[str | None] = mapped_column(String(16))
+    to_user_id: Mapped[str | None] = mapped_column(String(160))
+    source: Mapped[str] = mapped_column(String(10))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    inbound_wamid: Mapped[str | None] = mapped_column(String(128))  # a reply: the message (turn) it answers
+    customer_message_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("customer_messages.id", ondelete="CASCADE"), index=True)
+    promotional: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    body: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    template: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(10), default=OutboundStatus.QUEUED.value, server_default="queued")
+    sent_as: Mapped[str | None] = mapped_column(String(10))  # "message" or "template"
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    wamid: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -34,6 +34,7 @@ from domain.models.whatsapp import (
     WhatsAppNumber,
 )
 from domain.phone import normalise_phone
+from domain.services.outbound import apply_receipts
 from domain.uow import Actor, UnitOfWork
 
 INTAKE_ACTOR = Actor.system("whatsapp-webhook")
@@ -189,6 +190,9 @@ async def store_deliveries(uow: UnitOfWork, deliveries: Sequence[tuple[NumberRou
                                messages)
     stored += await _insert_new(uow.session, DeliveryReceipt,
                                 [DeliveryReceipt.tenant_id, DeliveryReceipt.wamid, DeliveryReceipt.status], statuses)
+    if statuses:  # our sent messages move forward with their receipts, in whatever order they came
+        await apply_receipts(uow, [(row["wamid"], row["status"], row["occurred_at"], row["error_code"],
+                                    row["error_title"]) for row in statuses])
     return stored, len(messages) + len(statuses) - stored
 
 
