@@ -112,6 +112,7 @@ class InboundMessage(TenantOwned, Base):
         CheckConstraint("customer_phone IS NOT NULL OR customer_user_id IS NOT NULL", name="customer_known"),
         CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
         Index("ix_inbound_messages_queued", "id", postgresql_where=sql_text("status = 'queued'")),
+        Index("ix_inbound_messages_customer_phone_sent_at", "tenant_id", "customer_phone", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)

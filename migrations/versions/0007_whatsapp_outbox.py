@@ -4,7 +4,7 @@
   its replies once, and per (tenant, wamid) once Meta accepted it; status queued/sending/sent/delivered/read/failed/
   cancelled with attempts, next_attempt_at and the last error for staff.
 - inbound_messages.retry_at (a failed attempt waits until then) and handled_as (the turn's wamid: a quick burst of
-  messages is answered as one turn).
+  messages is answered as one turn), and an index on (tenant_id, customer_phone, sent_at) for the 24-hour window.
 - customer_messages.status gains 'queued' (handed to the outbox).
 - Read-only platform_queue policies on inbound_messages, outbound_messages and customer_messages: a worker finds
   which salons have work before it opens a salon's own unit of work to do it.
@@ -97,6 +97,9 @@ def upgrade() -> None:
                     postgresql_where=sa.text("status IN ('queued', 'sending')"))
     op.add_column("inbound_messages", sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("inbound_messages", sa.Column("handled_as", sa.String(length=128), nullable=True))
+    # the 24-hour window: when did this customer last write?
+    op.create_index("ix_inbound_messages_customer_phone_sent_at", "inbound_messages",
+                    ["tenant_id", "customer_phone", "sent_at"])
     op.drop_constraint(op.f("ck_customer_messages_status_known"), "customer_messages", type_="check")
     op.create_check_constraint(op.f("ck_customer_messages_status_known"), "customer_messages",
                                "status IN ('scheduled', 'queued', 'sent', 'cancelled', 'failed')")
@@ -119,6 +122,7 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_customer_messages_status_known"), "customer_messages", type_="check")
     op.create_check_constraint(op.f("ck_customer_messages_status_known"), "customer_messages",
                                "status IN ('scheduled', 'sent', 'cancelled', 'failed')")
+    op.drop_index("ix_inbound_messages_customer_phone_sent_at", table_name="inbound_messages")
     op.drop_column("inbound_messages", "handled_as")
     op.drop_column("inbound_messages", "retry_at")
     op.drop_table("outbound_messages")
