@@ -122,7 +122,7 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_customer_messages_status_known"), "customer_messages", type_="check")
     op.create_check_constraint(op.f("ck_customer_messages_status_known"), "customer_messages",
                                "status IN ('scheduled', 'sent', 'cancelled', 'failed')")
-    op.drop_index("ix_inbound_messages_customer_phone_sent_at", table_name="inbound_messages")
+    op.execute("DROP INDEX IF EXISTS ix_inbound_messages_customer_phone_sent_at")
     op.drop_column("inbound_messages", "handled_as")
     op.drop_column("inbound_messages", "retry_at")
     op.drop_table("outbound_messages")
