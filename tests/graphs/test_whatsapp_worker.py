@@ -347,14 +347,19 @@ async def test_a_failing_turn_is_retried_with_backoff_then_parked_and_later_mess
     first = (await bench.rows(InboundMessage))[0]
     assert (first.status, first.attempts) == ("queued", 1) and "model server is down" in (first.last_error or "")
     assert first.retry_at is not None and first.retry_at > bench.clock.now()
+    await bench.deliver(bench.tap("menu", "Menu"))  # a tap: a turn of its own, after the failing one
     await worker.run_once()
-    assert (await bench.rows(InboundMessage))[0].attempts == 1  # still waiting out the backoff
+    first, second = await bench.rows(InboundMessage)
+    assert first.attempts == 1 and (second.status, second.attempts) == ("queued", 0)  # it waits its turn
     for _ in range(2):
         bench.clock.advance(timedelta(minutes=6))
         await worker.run_once()
-    parked = (await bench.rows(InboundMessage))[0]
+    parked, later = await bench.rows(InboundMessage)
     assert (parked.status, parked.attempts) == ("failed", 3)
     assert worker.stats.failed == 1 and not bench.sender.sent
+    assert (later.status, later.attempts) == ("queued", 0)
+    await worker.run_once()
+    assert (await bench.rows(InboundMessage))[1].attempts == 1  # tried once the earlier one was parked
 
 
 async def test_meta_throttling_is_retried_with_backoff_and_a_final_refusal_is_parked_with_the_reason(
