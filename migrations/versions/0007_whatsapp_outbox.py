@@ -6,8 +6,9 @@
 - inbound_messages.retry_at (a failed attempt waits until then) and handled_as (the turn's wamid: a quick burst of
   messages is answered as one turn), and an index on (tenant_id, customer_phone, sent_at) for the 24-hour window.
 - customer_messages.status gains 'queued' (handed to the outbox).
-- Read-only platform_queue policies on inbound_messages, outbound_messages and customer_messages: a worker finds
-  which salons have work before it opens a salon's own unit of work to do it.
+- Read-only platform_queue policies on inbound_messages, outbound_messages and customer_messages, limited to the
+  rows still waiting for a worker: a worker finds which salons have work before it opens a salon's own unit of
+  work to do it. Handled rows (the conversation history) stay visible to their own salon only.
 
 Revision ID: 0007
 Revises: 0006
@@ -29,7 +30,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OUTBOUND_STATUSES = "'queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'cancelled'"
-QUEUE_TABLES = ("inbound_messages", "outbound_messages", "customer_messages")
+# Each queue table and the rows of it still waiting for a worker: all a platform-scoped unit of work may read.
+QUEUE_TABLES = {"inbound_messages": "status = 'queued'",
+                "outbound_messages": "status IN ('queued', 'sending')",
+                "customer_messages": "status = 'scheduled'"}
 
 
 def _app_role() -> str:
@@ -110,9 +114,9 @@ def upgrade() -> None:
                   USING (tenant_id = cazo_current_tenant())
                   WITH CHECK (tenant_id = cazo_current_tenant())""")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON outbound_messages TO {role}")
-    for table in QUEUE_TABLES:
+    for table, waiting in QUEUE_TABLES.items():
         op.execute(f"""CREATE POLICY platform_queue ON {table} FOR SELECT
-                       USING (current_setting('app.platform', true) = 'on')""")
+                       USING (current_setting('app.platform', true) = 'on' AND {waiting})""")
 
 
 def downgrade() -> None:

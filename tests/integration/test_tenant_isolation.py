@@ -26,8 +26,10 @@ from tests.conftest import NOW
 from tests.factories import Salon, make_salon
 
 UowFor = Callable[..., UnitOfWork]
-# Tenant-owned tables a platform-scoped unit of work may read (a webhook is routed before its salon is known).
-PLATFORM_READABLE = frozenset({"whatsapp_numbers"})
+# Tenant-owned tables a platform-scoped unit of work may read: the number directory (a webhook is routed before its
+# salon is known), and the rows of the work queues still waiting for a worker (which salons have work).
+PLATFORM_READABLE = {"whatsapp_numbers": "platform_directory", "inbound_messages": "platform_queue",
+                     "outbound_messages": "platform_queue", "customer_messages": "platform_queue"}
 
 
 async def two_salons(uow_for: UowFor) -> tuple[Salon, Salon]:
@@ -106,7 +108,7 @@ async def test_platform_scope_lists_salons_but_not_their_data(uow_for: UowFor) -
             await uow.session.flush()
 
 
-async def test_platform_scope_reads_the_whatsapp_number_directory_and_nothing_else(uow_for: UowFor) -> None:
+async def test_platform_scope_reads_the_number_directory_and_waiting_work_and_nothing_else(uow_for: UowFor) -> None:
     a, b = await two_salons(uow_for)
     for salon, number in ((a, "100000000000011"), (b, "100000000000022")):
         async with uow_for(salon.tenant_id) as uow:
@@ -119,7 +121,14 @@ async def test_platform_scope_reads_the_whatsapp_number_directory_and_nothing_el
         routes = await route_numbers(uow, ["100000000000011", "100000000000022", "100000000000033"])
         assert routes == {"100000000000011": NumberRoute(a.tenant_id, a.branch_id),
                           "100000000000022": NumberRoute(b.tenant_id, b.branch_id)}
-        assert await uow.session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+        # queued messages are visible (a worker finds which salons have work), and only while queued
+        assert await uow.session.scalar(select(func.count()).select_from(InboundMessage)) == 2
+        assert (await uow.session.execute(update(InboundMessage).values(status="done"))).rowcount == 0
+    async with uow_for(a.tenant_id) as uow:
+        await uow.session.execute(update(InboundMessage).values(status="done"))
+        await uow.commit()
+    async with uow_for(None, platform=True) as uow:
+        assert list(await uow.session.scalars(select(InboundMessage.wamid))) == ["wamid.100000000000022"]
         with pytest.raises(DBAPIError, match="row-level security"):
             await uow.session.execute(insert(WhatsAppNumber).values(
                 id=uuid.uuid4(), tenant_id=a.tenant_id, branch_id=a.branch_id, phone_number_id="100000000000044"))
@@ -162,7 +171,8 @@ async def test_every_tenant_owned_table_has_forced_rls_and_a_policy(owner_engine
     assert set(by_table) == set(tenant_owned_tables()) | {"tenants"}
     for table in tenant_owned_tables():
         assert by_table[table].relrowsecurity and by_table[table].relforcerowsecurity, table
-        expected = ["platform_directory", "tenant_isolation"] if table in PLATFORM_READABLE else ["tenant_isolation"]
+        expected = sorted([PLATFORM_READABLE[table], "tenant_isolation"]) if table in PLATFORM_READABLE \
+            else ["tenant_isolation"]
         assert by_table[table].policies == expected, table
     assert by_table["tenants"].policies == ["platform_directory", "tenant_self"]
 
