@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.middleware import RequestIdMiddleware
 from api.problems import install_problem_handlers
-from api.routes import bookings, catalog, conversations, health, whatsapp
+from api.routes import bookings, catalog, conversations, health, whatsapp, whatsapp_admin
 from api.runtime import Runtime
 
 DESCRIPTION = """Cazo: the AI receptionist and operations core for salons.
@@ -32,4 +32,5 @@ def create_app(open_runtime: Callable[[], AbstractAsyncContextManager[Runtime]],
     app.include_router(bookings.router)
     app.include_router(conversations.router)
     app.include_router(whatsapp.router)
+    app.include_router(whatsapp_admin.router)
     return app

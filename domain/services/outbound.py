@@ -12,6 +12,9 @@ Rules applied when a message is about to go out (``decide``):
 - a customer who opted out (STOP) gets no notice at all, and a promotional one needs marketing consent;
 - a notice past its ``expires_at`` is cancelled.
 Replies keep their order per customer: a message waits while an earlier one to the same customer is unsent.
+
+For staff: ``outbox`` lists the messages with how far each got, and ``requeue_outbound`` queues a failed or
+cancelled one again.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.models import (
     Booking,
     Customer,
@@ -46,6 +50,8 @@ MAX_SEND_ATTEMPTS = 6
 RETRY_BASE = timedelta(seconds=15)
 RETRY_CAP = timedelta(minutes=30)
 STALE_SENDING = timedelta(minutes=2)  # a send that long without an answer recorded: the sender died mid-send
+MAX_LIST = 200  # rows a staff listing returns at most
+MAX_ROW_ID = 2**63 - 1  # the queues' ids are bigint: a larger one names no row
 
 
 class SendFailure(Exception):
@@ -325,9 +331,56 @@ async def apply_receipts(uow: UnitOfWork,
 async def outbox(uow: UnitOfWork, *, status: OutboundStatus | None = None, customer_id: uuid.UUID | None = None,
                  limit: int = 100) -> Sequence[OutboundMessage]:
     """The salon's outbound messages, newest first (failed ones carry the reason in ``last_error``)."""
-    query = select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)
+    tenant_id = uow.require_tenant()
+    if not 1 <= limit <= MAX_LIST:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIST}.", field="limit")
+    query = (select(OutboundMessage).where(OutboundMessage.tenant_id == tenant_id)
+             .order_by(OutboundMessage.id.desc()).limit(limit))
     if status is not None:
         query = query.where(OutboundMessage.status == status.value)
     if customer_id is not None:
         query = query.where(OutboundMessage.customer_id == customer_id)
     return (await uow.session.scalars(query)).all()
+
+
+REQUEUEABLE = frozenset({OutboundStatus.FAILED.value, OutboundStatus.CANCELLED.value})
+_NOT_REQUEUEABLE = {
+    OutboundStatus.SENDING.value: "This message is being sent right now; it cannot be queued again.",
+    OutboundStatus.SENT.value: "This message was already sent; it is not sent again.",
+    OutboundStatus.DELIVERED.value: "This message was already delivered; it is not sent again.",
+    OutboundStatus.READ.value: "This message was already read by the customer; it is not sent again.",
+}
+
+
+async def requeue_outbound(uow: UnitOfWork, message_id: int) -> tuple[OutboundMessage, bool]:
+    """Put a failed or cancelled message back in the queue, due now, with a fresh run of attempts; the caller
+    commits. (message, True) when this call queued it; (message, False) when it was already queued (nothing
+    changed). A message on its way or sent is a Conflict: sending it again could reach the customer twice.
+
+    The row is changed through the ORM, so the audit log keeps who queued it again and the row as it was (the
+    reason it failed, Meta's error code and the old wamid); the row itself is cleared for the new try. The rules
+    apply afresh when it is taken: outside the 24-hour window it goes as its template or is cancelled again, and
+    a notice to a customer who opted out is cancelled again."""
+    tenant_id = uow.require_tenant()
+    message = None
+    if 0 < message_id <= MAX_ROW_ID:
+        message = await uow.session.scalar(
+            select(OutboundMessage).where(OutboundMessage.tenant_id == tenant_id, OutboundMessage.id == message_id)
+            .with_for_update())
+    if message is None:
+        raise NotFound("No such outbound message.", id=message_id)
+    if message.status == OutboundStatus.QUEUED.value:
+        return message, False
+    if message.status not in REQUEUEABLE:
+        raise Conflict(_NOT_REQUEUEABLE.get(message.status, "This message cannot be queued again."),
+                       id=message_id, status=message.status)
+    now = uow.clock.now()
+    message.status, message.next_attempt_at, message.attempts = OutboundStatus.QUEUED.value, now, 0
+    message.last_error = message.error_code = message.wamid = message.sent_as = None
+    message.claimed_at = message.sent_at = message.delivered_at = message.read_at = message.failed_at = None
+    if message.customer_message_id is not None:  # the notice is back with the outbox, as when it was handed over
+        notice = await uow.session.get(CustomerMessage, message.customer_message_id)
+        if notice is not None and notice.status != MessageStatus.QUEUED.value:
+            notice.status, notice.status_reason, notice.sent_at = MessageStatus.QUEUED.value, None, None
+    await uow.session.flush()
+    return message, True

@@ -8,6 +8,9 @@ worker that answers it is not part of this module.
 
 The records handed in (``ReceivedMessage``, ``ReceivedStatus``) are already checked and normalised by the
 channel adapter (``integrations.meta.webhook``); this module trusts their shape, not their routing.
+
+For staff: the salon's business numbers (``add_number``, ``list_numbers``), and the customer messages the worker
+parked after repeated failures (``inbox``, ``requeue_inbound``).
 """
 
 from __future__ import annotations
@@ -24,17 +27,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.models import Branch
 from domain.models.whatsapp import (
     DeliveryReceipt,
     DeliveryState,
     InboundKind,
     InboundMessage,
+    InboundStatus,
     WhatsAppNumber,
 )
 from domain.phone import normalise_phone
-from domain.services.outbound import apply_receipts
+from domain.services.outbound import MAX_LIST, MAX_ROW_ID, apply_receipts
 from domain.uow import Actor, UnitOfWork
 
 INTAKE_ACTOR = Actor.system("whatsapp-webhook")
@@ -108,9 +112,20 @@ class RegisterNumber:
     display_phone: str | None = None
 
 
+@dataclass(frozen=True)
+class NumberRegistration:
+    number: WhatsAppNumber
+    created: bool  # False: the number was already routed to this branch, and nothing changed
+
+
 async def register_number(cmd: RegisterNumber, uow: UnitOfWork) -> WhatsAppNumber:
     """Route a business number to one of this salon's branches. Registering the same number for the same branch
     again changes nothing; a number another branch or salon has is a Conflict."""
+    return (await add_number(cmd, uow)).number
+
+
+async def add_number(cmd: RegisterNumber, uow: UnitOfWork) -> NumberRegistration:
+    """``register_number``, also saying whether this call added the number."""
     tenant_id = uow.require_tenant()
     number_id = cmd.phone_number_id.strip()
     if not number_id.isdigit() or len(number_id) > 32:
@@ -124,7 +139,7 @@ async def register_number(cmd: RegisterNumber, uow: UnitOfWork) -> WhatsAppNumbe
     if found is not None:
         if found.branch_id != cmd.branch_id:
             raise taken
-        return found
+        return NumberRegistration(found, created=False)
     number = WhatsAppNumber(tenant_id=tenant_id, phone_number_id=number_id, branch_id=cmd.branch_id,
                             display_phone=display)
     try:
@@ -132,7 +147,17 @@ async def register_number(cmd: RegisterNumber, uow: UnitOfWork) -> WhatsAppNumbe
             uow.session.add(number)
     except IntegrityError:
         raise taken from None
-    return number
+    return NumberRegistration(number, created=True)
+
+
+async def list_numbers(uow: UnitOfWork) -> list[tuple[WhatsAppNumber, Branch]]:
+    """The salon's business numbers, each with the branch it answers for, oldest first."""
+    tenant_id = uow.require_tenant()
+    rows = await uow.session.execute(
+        select(WhatsAppNumber, Branch).join(Branch, Branch.id == WhatsAppNumber.branch_id)
+        .where(WhatsAppNumber.tenant_id == tenant_id)
+        .order_by(WhatsAppNumber.created_at, WhatsAppNumber.phone_number_id))
+    return [(number, branch) for number, branch in rows]
 
 
 async def route_numbers(uow: UnitOfWork, phone_number_ids: Iterable[str]) -> dict[str, NumberRoute]:
@@ -225,3 +250,53 @@ async def take_in(sessions: async_sessionmaker[AsyncSession], clock: Clock, deli
         result.stored += stored
         result.duplicates += duplicates
     return result
+
+
+# ---- for staff: customer messages the worker parked ------------------------------------------------------------
+
+
+async def inbox(uow: UnitOfWork, *, status: InboundStatus | None = InboundStatus.FAILED,
+                  limit: int = 100) -> Sequence[InboundMessage]:
+    """The salon's customer messages in ``status`` (None: all), newest first. Failed ones were parked by the worker
+    after repeated failures and carry the reason in ``last_error``."""
+    tenant_id = uow.require_tenant()
+    if not 1 <= limit <= MAX_LIST:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIST}.", field="limit")
+    query = (select(InboundMessage).where(InboundMessage.tenant_id == tenant_id)
+             .order_by(InboundMessage.id.desc()).limit(limit))
+    if status is not None:
+        query = query.where(InboundMessage.status == status.value)
+    return (await uow.session.scalars(query)).all()
+
+
+_NOT_REQUEUEABLE = {
+    InboundStatus.DONE.value: "This message was already answered; it is not handled again.",
+    InboundStatus.PROCESSING.value: "This message is being handled right now; it cannot be queued again.",
+}
+
+
+async def requeue_inbound(uow: UnitOfWork, message_id: int) -> tuple[InboundMessage, bool]:
+    """Hand a parked (failed) customer message back to the worker with a fresh run of attempts; the caller commits.
+    (message, True) when this call queued it; (message, False) when it was already queued (nothing changed).
+    One already answered is a Conflict.
+
+    The worker answers it as the customer's next turn (the turn is keyed by the message's wamid, so one that was
+    in fact recorded before it failed is not answered twice). The row is changed through the ORM, so the audit log
+    keeps who queued it again and the error it was parked with; the row's own ``last_error`` is cleared."""
+    tenant_id = uow.require_tenant()
+    message = None
+    if 0 < message_id <= MAX_ROW_ID:
+        message = await uow.session.scalar(
+            select(InboundMessage).where(InboundMessage.tenant_id == tenant_id, InboundMessage.id == message_id)
+            .with_for_update())
+    if message is None:
+        raise NotFound("No such customer message.", id=message_id)
+    if message.status == InboundStatus.QUEUED.value:
+        return message, False
+    if message.status != InboundStatus.FAILED.value:
+        raise Conflict(_NOT_REQUEUEABLE.get(message.status, "This message cannot be queued again."),
+                       id=message_id, status=message.status)
+    message.status, message.attempts = InboundStatus.QUEUED.value, 0
+    message.last_error = message.retry_at = message.processed_at = None
+    await uow.session.flush()
+    return message, True
