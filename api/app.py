@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.middleware import RequestIdMiddleware
 from api.problems import install_problem_handlers
-from api.routes import bookings, catalog, conversations, health, whatsapp, whatsapp_admin
+from api.routes import bookings, catalog, conversations, dev_whatsapp, health, whatsapp, whatsapp_admin
 from api.runtime import Runtime
 
 DESCRIPTION = """Cazo: the AI receptionist and operations core for salons.
@@ -22,7 +22,8 @@ def create_app(open_runtime: Callable[[], AbstractAsyncContextManager[Runtime]],
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_runtime() as runtime:
             app.state.runtime = runtime
-            yield
+            async with dev_whatsapp.simulating(app, runtime):
+                yield
 
     app = FastAPI(title="Cazo", version=version, description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
@@ -33,4 +34,5 @@ def create_app(open_runtime: Callable[[], AbstractAsyncContextManager[Runtime]],
     app.include_router(conversations.router)
     app.include_router(whatsapp.router)
     app.include_router(whatsapp_admin.router)
+    dev_whatsapp.install(app)  # /dev/whatsapp and /dev/graph: they answer in development only
     return app

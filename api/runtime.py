@@ -20,6 +20,11 @@ class Runtime(Protocol):
     def environment(self) -> str: ...
 
     @property
+    def is_development(self) -> bool:
+        """development or test: the WhatsApp simulator and the fake Graph API are served (under /dev)."""
+        ...
+
+    @property
     def customer_graph(self) -> CompiledStateGraph[Any, Any, Any, Any]:
         """The customer conversation, compiled with the Postgres checkpointer."""
         ...
@@ -36,7 +41,8 @@ class Runtime(Protocol):
 
     @property
     def whatsapp_app_secret(self) -> str | None:
-        """The Meta app secret that signs webhook bodies (X-Hub-Signature-256); None: not configured."""
+        """The Meta app secret that signs webhook bodies (X-Hub-Signature-256); None: not configured. In development
+        a fixed development secret stands in for an unset one, so the simulator's webhooks verify."""
         ...
 
     async def check_ready(self) -> dict[str, dict[str, Any]]:

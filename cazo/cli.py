@@ -21,6 +21,7 @@ from cazo.database import downgrade as downgrade_schema
 from cazo.database import embedded_server, make_owner_engine, migrate, owner_url, schema_revision
 from cazo.embedded_db import POSTGRES_BIN_PATH, EmbeddedDatabaseError
 from cazo.settings import Settings, load_settings
+from cazo.whatsapp_cli import whatsapp_app
 
 # No locals in tracebacks: they would print connection URLs and secrets.
 app = typer.Typer(help="Cazo: the AI receptionist and operations platform for salons.", no_args_is_help=True,
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 eval_app = typer.Typer(help="Evaluations of the conversation on a throw-away database.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+app.add_typer(whatsapp_app, name="whatsapp")
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -290,9 +292,10 @@ def run(seed: Annotated[bool, typer.Option(help="Seed the demo salon if it is mi
             report = _seed(settings, lambda runtime: seed_demo_salon(runtime.sessions, runtime.clock))
             console.print(report.summary())
         base = f"http://{settings.host}:{settings.port}"
+        simulator = f"  WhatsApp simulator  {base}/dev/whatsapp\n" if settings.is_development else ""
         console.print(f"\n[bold green]Cazo is starting on {base}[/bold green]\n"
                       f"  API docs   {base}/docs\n  health     {base}/healthz\n  readiness  {base}/readyz\n"
-                      "Press Ctrl-C to stop Cazo and its database.\n")
+                      f"{simulator}Press Ctrl-C to stop Cazo and its database.\n")
         _serve(settings)
     finally:
         if started:

@@ -7,6 +7,7 @@ start with the example values from .env.example.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +22,12 @@ PLACEHOLDER_SECRETS = frozenset({
     "insecure", "dev-insecure-secret-key", "replace-me", "xxx", "todo",
 })
 MIN_SECRET_KEY_LENGTH = 32
+# Development and test only, when the real setting is unset: the local WhatsApp simulator signs its webhooks with
+# this app secret, and the outbound client sends to the fake Graph API (served at DEV_GRAPH_PATH, which is
+# integrations.meta.fake_graph.DEV_GRAPH_PREFIX) with this token. Never used in staging or production.
+DEV_WHATSAPP_APP_SECRET = "cazo-development-only-whatsapp-app-secret"
+DEV_WHATSAPP_TOKEN = "cazo-development-only-fake-graph-token"
+DEV_GRAPH_PATH = "/dev/graph"
 
 
 class Environment(StrEnum):
@@ -28,6 +35,16 @@ class Environment(StrEnum):
     TEST = "test"
     STAGING = "staging"
     PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEndpoint:
+    """Where outbound WhatsApp messages go: ``WhatsAppClient(token, graph_url=url, version=version)``."""
+
+    token: str
+    url: str
+    version: str
+    fake: bool  # the development server's fake Graph API, not Meta
 
 
 class Settings(BaseSettings):
@@ -172,6 +189,33 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
+
+    @property
+    def local_url(self) -> str:
+        """This machine's URL of the API: http://HOST:PORT, with a wildcard HOST read as the loopback address."""
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.host, self.host)
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def effective_whatsapp_app_secret(self) -> str | None:
+        """The app secret webhooks must be signed with: WHATSAPP_APP_SECRET; in development and test, when that is
+        unset, DEV_WHATSAPP_APP_SECRET, so the local simulator works out of the box. Elsewhere unset is None."""
+        if self.whatsapp_app_secret is not None and self.whatsapp_app_secret.get_secret_value():
+            return self.whatsapp_app_secret.get_secret_value()
+        return DEV_WHATSAPP_APP_SECRET if self.is_development else None
+
+    def whatsapp_graph(self) -> GraphEndpoint | None:
+        """Where to send WhatsApp messages: Meta's Graph API with WHATSAPP_TOKEN; in development and test without
+        it, the fake Graph API the local server serves at http://HOST:PORT/dev/graph; elsewhere None (none set)."""
+        if self.whatsapp_token is not None and self.whatsapp_token.get_secret_value():
+            return GraphEndpoint(self.whatsapp_token.get_secret_value(), self.whatsapp_graph_url,
+                                 self.whatsapp_graph_version, fake=False)
+        if self.is_development:
+            return GraphEndpoint(DEV_WHATSAPP_TOKEN, self.local_url + DEV_GRAPH_PATH, self.whatsapp_graph_version,
+                                 fake=True)
+        return None
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -88,6 +88,10 @@ class CazoRuntime:
     def environment(self) -> str:
         return self.settings.environment.value
 
+    @property
+    def is_development(self) -> bool:
+        return self.settings.is_development
+
     def _conversations(self) -> Conversations:
         if self.conversations is None:
             raise RuntimeError("this runtime was opened without conversations (open_runtime(conversations=False))")
@@ -108,8 +112,7 @@ class CazoRuntime:
 
     @property
     def whatsapp_app_secret(self) -> str | None:
-        secret = self.settings.whatsapp_app_secret
-        return (secret.get_secret_value() or None) if secret is not None else None
+        return self.settings.effective_whatsapp_app_secret
 
     async def check_ready(self) -> dict[str, dict[str, Any]]:
         checks: dict[str, dict[str, Any]] = {}

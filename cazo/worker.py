@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from cazo.wiring import CazoRuntime
 
 log = logging.getLogger(__name__)
-DEV_GRAPH_TOKEN = "cazo-dev-simulator-token"  # noqa: S105 - the in-process fake Graph API's, not a secret
 
 
 def worker_in_process(settings: Settings) -> bool:
@@ -41,13 +40,10 @@ def worker_in_process(settings: Settings) -> bool:
 
 def make_client(settings: Settings) -> WhatsAppClient:
     """The Cloud API client: Meta's with WHATSAPP_TOKEN; in development without one, the simulator's fake."""
-    if settings.whatsapp_token is not None and settings.whatsapp_token.get_secret_value():
-        return WhatsAppClient(settings.whatsapp_token.get_secret_value(), graph_url=settings.whatsapp_graph_url,
-                              version=settings.whatsapp_graph_version)
-    if not settings.is_development:
+    graph = settings.whatsapp_graph()
+    if graph is None:
         raise ValueError("the WhatsApp worker needs WHATSAPP_TOKEN (a system-user access token) to send replies")
-    return WhatsAppClient(DEV_GRAPH_TOKEN, graph_url=f"http://{settings.host}:{settings.port}/dev/graph",
-                          version=settings.whatsapp_graph_version)
+    return WhatsAppClient(graph.token, graph_url=graph.url, version=graph.version)
 
 
 @asynccontextmanager

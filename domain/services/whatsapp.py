@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.models import Branch
+from domain.models import Branch, Tenant
 from domain.models.whatsapp import (
     DeliveryReceipt,
     DeliveryState,
@@ -170,6 +170,39 @@ async def route_numbers(uow: UnitOfWork, phone_number_ids: Iterable[str]) -> dic
         select(WhatsAppNumber.phone_number_id, WhatsAppNumber.tenant_id, WhatsAppNumber.branch_id)
         .where(WhatsAppNumber.phone_number_id.in_(wanted)))
     return {number: NumberRoute(tenant_id, branch_id) for number, tenant_id, branch_id in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessNumber:
+    """A registered business number, with the salon and branch its customers reach."""
+
+    phone_number_id: str
+    display_phone: str | None
+    tenant_id: uuid.UUID
+    salon: str
+    branch: str
+
+
+DIRECTORY_ACTOR = Actor.system("whatsapp-directory")
+
+
+async def business_numbers(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> list[BusinessNumber]:
+    """Every registered business number across salons, by salon and branch name (for development tools: the
+    WhatsApp simulator lists them). The directory and salon names are read platform-scoped, each salon's branch
+    names in that salon's own scope."""
+    async with UnitOfWork(sessions, tenant_id=None, actor=DIRECTORY_ACTOR, clock=clock, platform=True) as uow:
+        rows = (await uow.session.execute(
+            select(WhatsAppNumber.phone_number_id, WhatsAppNumber.display_phone, WhatsAppNumber.tenant_id,
+                   WhatsAppNumber.branch_id, Tenant.name)
+            .join(Tenant, Tenant.id == WhatsAppNumber.tenant_id)
+            .order_by(Tenant.name, WhatsAppNumber.phone_number_id))).all()
+    branches: dict[uuid.UUID, str] = {}
+    for tenant_id in dict.fromkeys(row.tenant_id for row in rows):
+        async with UnitOfWork(sessions, tenant_id=tenant_id, actor=DIRECTORY_ACTOR, clock=clock) as uow:
+            branches.update({branch_id: name for branch_id, name in await uow.session.execute(
+                select(Branch.id, Branch.name))})
+    return [BusinessNumber(row.phone_number_id, row.display_phone, row.tenant_id, row.name,
+                           branches.get(row.branch_id, "")) for row in rows]
 
 
 # ---- storing a delivery -----------------------------------------------------------------------------------------

@@ -108,6 +108,7 @@ def test_cazo_run_serves_everything_and_ctrl_c_stops_it_and_the_database(tmp_pat
         assert ready.status_code == 200 and ready.json()["checks"]["database"]["ok"] is True
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{base}/docs").status_code == 200
+        assert httpx.get(f"{base}/dev/whatsapp").status_code == 200
         assert EmbeddedPostgres(data_dir / "pg").status().running
     finally:
         process.send_signal(signal.SIGINT)
@@ -119,6 +120,7 @@ def test_cazo_run_serves_everything_and_ctrl_c_stops_it_and_the_database(tmp_pat
             pytest.fail(f"cazo run did not stop on Ctrl-C:\n{output}")
     assert process.returncode == 0, output
     assert "Cazo is starting on" in output and "/docs" in output
+    assert f"WhatsApp simulator  {base}/dev/whatsapp" in output
     assert "Stopped the embedded database" in output
     assert not EmbeddedPostgres(data_dir / "pg").status().running
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from cazo.settings import Settings
+from cazo.settings import DEV_WHATSAPP_APP_SECRET, Settings
 from cazo.wiring import open_runtime
 from domain.clock import FixedClock
 from domain.models import Branch, DeliveryReceipt, InboundMessage, WhatsAppNumber
@@ -25,6 +25,7 @@ from domain.seeding.demo_data import WHATSAPP_PHONE_NUMBER_ID
 from domain.services.snapshot import tenant_id_for_slug
 from domain.services.whatsapp import RegisterNumber, register_number
 from domain.uow import Actor, UnitOfWork
+from integrations.meta.payloads import meta_bytes
 from integrations.meta.webhook import signature_header
 from tests.conftest import NOW
 from tests.e2e.test_api import client_for
@@ -34,19 +35,20 @@ from tests.unit.test_whatsapp_webhook import (
     NUMBER_ID,
     change,
     envelope,
-    meta_bytes,
     status,
     text_message,
 )
 
 PROBLEM = "application/problem+json"
 VERIFY_TOKEN = "glow-verify-token-7f3a"
+STRONG_KEY = "k3H9vQ2xR7mW4pL8sT1nB6cY5dF0gJ2a"
 URL = "/webhooks/whatsapp"
 UowFor = Callable[..., UnitOfWork]
 
 
-def settings(database_url: str, **whatsapp: Any) -> Settings:
-    return Settings(_env_file=None, environment="test", database_url=database_url, **whatsapp)  # type: ignore[call-arg]
+def settings(database_url: str, **values: Any) -> Settings:
+    return Settings(_env_file=None, **{"environment": "test", "database_url": database_url,  # type: ignore[arg-type]
+                                       **values})
 
 
 async def client_with(database_url: str, clock: FixedClock, **whatsapp: Any) -> AsyncIterator[httpx.AsyncClient]:
@@ -123,15 +125,27 @@ async def test_a_wrong_token_or_mode_is_forbidden(client: httpx.AsyncClient, mod
     assert "1158201444" not in answer.text
 
 
-async def test_without_configured_secrets_nothing_verifies_and_nothing_is_stored(
+async def test_outside_development_without_configured_secrets_nothing_verifies_and_nothing_is_stored(
         database_url: str, clock: FixedClock, glow: Salon, uow_for: UowFor) -> None:
-    async for bare in client_with(database_url, clock):
+    async for bare in client_with(database_url, clock, environment="staging", secret_key=STRONG_KEY):
         answer = await bare.get(URL, params={"hub.mode": "subscribe", "hub.verify_token": "",
                                              "hub.challenge": "1"})
         assert answer.status_code == 403
-        posted = await post(bare, envelope(change([text_message("wamid.NOSECRET", "Hi")])))
-        assert posted.status_code == 403 and posted.headers["content-type"] == PROBLEM
+        for secret in (APP_SECRET, DEV_WHATSAPP_APP_SECRET):
+            raw = meta_bytes(envelope(change([text_message("wamid.NOSECRET", "Hi")])))
+            posted = await post(bare, raw, signature=signature_header(raw, secret))
+            assert posted.status_code == 403 and posted.headers["content-type"] == PROBLEM
     assert await messages(uow_for, glow.tenant_id) == []
+
+
+async def test_in_development_an_unset_app_secret_is_the_development_one(
+        database_url: str, clock: FixedClock, glow: Salon, uow_for: UowFor) -> None:
+    async for bare in client_with(database_url, clock):
+        raw = meta_bytes(envelope(change([text_message("wamid.DEVSECRET", "Hi")])))
+        refused = await post(bare, raw, signature=signature_header(raw, APP_SECRET))
+        accepted = await post(bare, raw, signature=signature_header(raw, DEV_WHATSAPP_APP_SECRET))
+    assert refused.status_code == 403 and accepted.status_code == 200
+    assert [row.wamid for row in await messages(uow_for, glow.tenant_id)] == ["wamid.DEVSECRET"]
 
 
 # ---- signatures ---------------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from domain.models.whatsapp import DeliveryState, InboundKind
+from integrations.meta import payloads
+from integrations.meta.payloads import meta_bytes
 from integrations.meta.webhook import (
     parse_webhook,
     signature_header,
@@ -26,46 +28,29 @@ WHEN = "1779372805"  # 2026-05-21 14:13:25 UTC
 
 
 # ---- realistic Cloud API payloads (shared with tests/e2e/test_whatsapp_webhook.py) ----------------------------
+# integrations.meta.payloads builds them; these give them this module's customer, business number and time.
+
+DISPLAY_PHONE = "912226401188"
 
 
 def text_message(wamid: str, body: str, *, sender: str = CUSTOMER, **extra: Any) -> dict[str, Any]:
-    return {"from": sender, "id": wamid, "timestamp": WHEN, "type": "text", "text": {"body": body}, **extra}
+    return payloads.text_message(wamid, body, sender=sender, timestamp=WHEN, **extra)
 
 
 def status(wamid: str, state: str, *, timestamp: str = WHEN, recipient: str = CUSTOMER,
            **extra: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {"id": wamid, "status": state, "timestamp": timestamp, "recipient_id": recipient}
-    if state in ("sent", "delivered", "read"):
-        found["pricing"] = {"billable": True, "pricing_model": "PMP", "category": "service", "type": "regular"}
-    return {**found, **extra}
+    return payloads.status(wamid, state, recipient=recipient, timestamp=timestamp, **extra)
 
 
 def change(messages: list[dict[str, Any]] | None = None, statuses: list[dict[str, Any]] | None = None, *,
            number_id: str = NUMBER_ID, name: str = "Riya Sharma", sender: str = CUSTOMER) -> dict[str, Any]:
-    value: dict[str, Any] = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "912226401188", "phone_number_id": number_id},
-    }
-    if messages:
-        value["contacts"] = [{"profile": {"name": name}, "wa_id": sender, "user_id": "IN.1410018717833190"}]
-        value["messages"] = messages
-    if statuses:
-        value["statuses"] = statuses
-    return {"field": "messages", "value": value}
+    return payloads.change(messages, statuses, phone_number_id=number_id, display_phone=DISPLAY_PHONE,
+                           contact_name=name, sender=sender, user_id="IN.1410018717833190")
 
 
 def envelope(*changes: dict[str, Any], entries: int = 1) -> dict[str, Any]:
     """Meta's envelope; with ``entries`` > 1 the changes are spread over that many entries."""
-    groups: list[list[dict[str, Any]]] = [[] for _ in range(entries)]
-    for index, one in enumerate(changes):
-        groups[index % entries].append(one)
-    return {"object": "whatsapp_business_account",
-            "entry": [{"id": WABA_ID, "changes": group} for group in groups]}
-
-
-def meta_bytes(payload: dict[str, Any]) -> bytes:
-    """The body as Meta sends it: compact JSON with non-ASCII text escaped (\\u0928...)."""
-    return json.dumps(payload, separators=(",", ":")).encode("ascii")
+    return payloads.envelope(*changes, entries=entries, waba_id=WABA_ID)
 
 
 # ---- the handshake ------------------------------------------------------------------------------------------------
