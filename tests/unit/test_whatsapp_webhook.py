@@ -33,8 +33,9 @@ WHEN = "1779372805"  # 2026-05-21 14:13:25 UTC
 DISPLAY_PHONE = "912226401188"
 
 
-def text_message(wamid: str, body: str, *, sender: str = CUSTOMER, **extra: Any) -> dict[str, Any]:
-    return payloads.text_message(wamid, body, sender=sender, timestamp=WHEN, **extra)
+def text_message(wamid: str, body: str, *, sender: str = CUSTOMER, timestamp: str = WHEN,
+                 **extra: Any) -> dict[str, Any]:
+    return payloads.text_message(wamid, body, sender=sender, timestamp=timestamp, **extra)
 
 
 def status(wamid: str, state: str, *, timestamp: str = WHEN, recipient: str = CUSTOMER,
