@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -352,6 +352,21 @@ _NOT_REQUEUEABLE = {
 }
 
 
+QueueRow = TypeVar("QueueRow", OutboundMessage, InboundMessage)
+
+
+async def locked_row(uow: UnitOfWork, model: type[QueueRow], row_id: int, missing: str) -> QueueRow:
+    """This salon's queue row ``row_id``, locked for the change the caller is making; NotFound otherwise (an id
+    outside bigint's range names no row)."""
+    row = None
+    if 0 < row_id <= MAX_ROW_ID:
+        row = await uow.session.scalar(select(model).where(model.tenant_id == uow.require_tenant(),
+                                                           model.id == row_id).with_for_update())
+    if row is None:
+        raise NotFound(missing, id=row_id)
+    return row
+
+
 async def requeue_outbound(uow: UnitOfWork, message_id: int) -> tuple[OutboundMessage, bool]:
     """Put a failed or cancelled message back in the queue, due now, with a fresh run of attempts; the caller
     commits. (message, True) when this call queued it; (message, False) when it was already queued (nothing
@@ -361,14 +376,7 @@ async def requeue_outbound(uow: UnitOfWork, message_id: int) -> tuple[OutboundMe
     reason it failed, Meta's error code and the old wamid); the row itself is cleared for the new try. The rules
     apply afresh when it is taken: outside the 24-hour window it goes as its template or is cancelled again, and
     a notice to a customer who opted out is cancelled again."""
-    tenant_id = uow.require_tenant()
-    message = None
-    if 0 < message_id <= MAX_ROW_ID:
-        message = await uow.session.scalar(
-            select(OutboundMessage).where(OutboundMessage.tenant_id == tenant_id, OutboundMessage.id == message_id)
-            .with_for_update())
-    if message is None:
-        raise NotFound("No such outbound message.", id=message_id)
+    message = await locked_row(uow, OutboundMessage, message_id, "No such outbound message.")
     if message.status == OutboundStatus.QUEUED.value:
         return message, False
     if message.status not in REQUEUEABLE:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput
 from domain.models import Branch, Tenant
 from domain.models.whatsapp import (
     DeliveryReceipt,
@@ -38,7 +38,7 @@ from domain.models.whatsapp import (
     WhatsAppNumber,
 )
 from domain.phone import normalise_phone
-from domain.services.outbound import MAX_LIST, MAX_ROW_ID, apply_receipts
+from domain.services.outbound import MAX_LIST, apply_receipts, locked_row
 from domain.uow import Actor, UnitOfWork
 
 INTAKE_ACTOR = Actor.system("whatsapp-webhook")
@@ -316,14 +316,7 @@ async def requeue_inbound(uow: UnitOfWork, message_id: int) -> tuple[InboundMess
     The worker answers it as the customer's next turn (the turn is keyed by the message's wamid, so one that was
     in fact recorded before it failed is not answered twice). The row is changed through the ORM, so the audit log
     keeps who queued it again and the error it was parked with; the row's own ``last_error`` is cleared."""
-    tenant_id = uow.require_tenant()
-    message = None
-    if 0 < message_id <= MAX_ROW_ID:
-        message = await uow.session.scalar(
-            select(InboundMessage).where(InboundMessage.tenant_id == tenant_id, InboundMessage.id == message_id)
-            .with_for_update())
-    if message is None:
-        raise NotFound("No such customer message.", id=message_id)
+    message = await locked_row(uow, InboundMessage, message_id, "No such customer message.")
     if message.status == InboundStatus.QUEUED.value:
         return message, False
     if message.status != InboundStatus.FAILED.value:
