@@ -32,12 +32,11 @@ from cazo.wiring import open_runtime
 from domain.clock import FixedClock
 from domain.models import DeliveryReceipt, InboundMessage
 from domain.seeding.demo_data import WHATSAPP_PHONE_NUMBER_ID
-from domain.services.whatsapp import RegisterNumber, register_number
 from domain.uow import UnitOfWork
 from integrations.meta.client import WhatsAppClient
 from integrations.meta.fake_graph import DEV_GRAPH_PREFIX, FakeGraph, dev_graph_url
 from tests.e2e.test_api import client_for
-from tests.factories import Salon, make_salon
+from tests.factories import Salon
 from tools.replies import Button, ButtonsReply, ListReply, Row, Section, TextReply, to_whatsapp
 
 NUMBER_ID = WHATSAPP_PHONE_NUMBER_ID  # the demo salon's number; here registered for a test salon
@@ -75,14 +74,6 @@ async def dev(database_url: str, clock: FixedClock, uow_for: UowFor) -> AsyncIte
     async for served in serve(database_url, clock):
         yield served
 
-
-@pytest.fixture
-async def glow(uow_for: UowFor) -> Salon:
-    async with uow_for(uuid.uuid4()) as uow:
-        salon = await make_salon(uow, "glow")
-        await register_number(RegisterNumber(NUMBER_ID, salon.branch_id, "+912226401188"), uow)
-        await uow.commit()
-    return salon
 
 
 def bot(app: FastAPI) -> WhatsAppClient:

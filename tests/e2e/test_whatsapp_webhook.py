@@ -67,16 +67,6 @@ async def client(database_url: str, clock: FixedClock, uow_for: UowFor) -> Async
         yield client
 
 
-@pytest.fixture
-async def glow(uow_for: UowFor) -> Salon:
-    """A salon whose branch answers the WhatsApp number NUMBER_ID."""
-    async with uow_for(uuid.uuid4()) as uow:
-        salon = await make_salon(uow, "glow")
-        await register_number(RegisterNumber(NUMBER_ID, salon.branch_id, "+912226401188"), uow)
-        await uow.commit()
-    return salon
-
-
 async def post(client: httpx.AsyncClient, body: dict[str, Any] | bytes, *,
                signature: str | None = None) -> httpx.Response:
     raw = body if isinstance(body, bytes) else meta_bytes(body)
