@@ -103,7 +103,7 @@ async def check(owner: Any, tenant_id: Any, wamids: list[str], server_url: str) 
             "SELECT inbound_wamid, status, wamid, sent_at FROM outbound_messages WHERE inbound_wamid = ANY(:w)"),
             {"w": wamids})).all()
         window = (await connection.execute(text(
-            "SELECT min(processed_at), max(sent_at) FROM inbound_messages i "
+            "SELECT min(i.processed_at), max(o.sent_at) FROM inbound_messages i "
             "JOIN outbound_messages o ON o.inbound_wamid = i.wamid WHERE i.wamid = ANY(:w)"), {"w": wamids})).one()
     sent_to_graph = 0
     async with httpx.AsyncClient(base_url=server_url, timeout=30) as client:

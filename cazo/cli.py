@@ -316,9 +316,9 @@ def worker_command(
     import signal
 
     from cazo.wiring import open_runtime
-    from cazo.worker import open_worker
+    from cazo.worker import open_worker, worker_settings
 
-    settings = _settings()
+    settings = worker_settings(_settings(), concurrency)
 
     async def work() -> None:
         async with open_runtime(settings) as runtime, open_worker(settings, runtime,
@@ -331,7 +331,7 @@ def worker_command(
                 loop = asyncio.get_running_loop()
                 for name in (signal.SIGINT, signal.SIGTERM):
                     loop.add_signal_handler(name, stop.set)
-                console.print(f"WhatsApp worker running ({worker.config.concurrency} at once). Ctrl-C stops it.")
+                console.print(f"WhatsApp worker running ({worker.concurrency} at once). Ctrl-C stops it.")
                 await worker.run(stop)
             stats = worker.stats
             console.print(f"Turns {stats.turns} ({stats.messages} messages, {stats.replayed} replayed), sent "

@@ -183,9 +183,11 @@ async def open_runtime(settings: Settings, *, clock: Clock | None = None, conver
 
 def build_app(settings: Settings) -> FastAPI:
     from api.app import create_app  # here, not at the top: commands that only open a runtime skip the routes
-    from cazo.worker import worker_in_process
+    from cazo.worker import worker_in_process, worker_settings
 
     in_process = worker_in_process(settings)
+    if in_process:
+        settings = worker_settings(settings)
     return create_app(lambda: open_runtime(settings, worker=in_process), version=__version__)
 
 

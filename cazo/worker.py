@@ -38,6 +38,16 @@ def worker_in_process(settings: Settings) -> bool:
     return settings.whatsapp_worker == "inprocess"
 
 
+def worker_settings(settings: Settings, concurrency: int | None = None) -> Settings:
+    """``settings`` with a conversation pool big enough for the worker: each customer answered at once holds two
+    connections (the conversation's lock and the checkpointer's reads and writes), and the pass one more for the
+    lane locks. A pool smaller than that could leave every turn waiting for a connection another holds."""
+    needed = 2 * (concurrency or settings.whatsapp_worker_concurrency) + 1
+    if settings.database_pool_size >= needed:
+        return settings
+    return settings.model_copy(update={"database_pool_size": needed})
+
+
 def make_client(settings: Settings) -> WhatsAppClient:
     """The Cloud API client: Meta's with WHATSAPP_TOKEN; in development without one, the simulator's fake."""
     graph = settings.whatsapp_graph()
@@ -57,11 +67,15 @@ async def open_worker(settings: Settings, runtime: CazoRuntime, *, concurrency: 
     client = client or make_client(settings)
     config = WorkerConfig(concurrency=concurrency or settings.whatsapp_worker_concurrency,
                           burst=settings.whatsapp_burst_ms / 1000)
+    worker = WhatsAppWorker(sessions=runtime.sessions, clock=runtime.clock, graph=runtime.customer_graph,
+                            pool=runtime.checkpoint_pool, understander=understander, sender=CloudApiSender(client),
+                            media=client, agent=make_agent(settings), transcriber=make_transcriber(settings),
+                            config=config)
+    if worker.concurrency < config.concurrency:
+        log.warning("the conversation pool has %d connections: answering %d customers at once, not %d",
+                    runtime.checkpoint_pool.max_size, worker.concurrency, config.concurrency)
     try:
-        yield WhatsAppWorker(sessions=runtime.sessions, clock=runtime.clock, graph=runtime.customer_graph,
-                             pool=runtime.checkpoint_pool, understander=understander, sender=CloudApiSender(client),
-                             media=client, agent=make_agent(settings), transcriber=make_transcriber(settings),
-                             config=config)
+        yield worker
     finally:
         await client.aclose()
 

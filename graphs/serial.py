@@ -53,19 +53,40 @@ async def one_turn_at_a_time(pool: AsyncConnectionPool, thread_id: str, *, wait_
             await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
-@asynccontextmanager
-async def lane(pool: AsyncConnectionPool, name: str) -> AsyncIterator[bool]:
-    """Try to take the lane called ``name`` (one customer's queue of messages) without waiting: True when this
-    process now holds it until the ``async with`` ends, False when another worker has it. Like the conversation
-    lock, it is released by PostgreSQL if the process dies."""
-    digest = hashlib.blake2b(b"cazo:lane:" + name.encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
-    async with pool.connection() as connection:
-        cursor = await connection.execute("SELECT pg_try_advisory_lock(%s) AS held", (key,))
+class Lanes:
+    """The lanes (one customer's queue of messages each) a worker takes during one pass, all on one connection.
+
+    ``take`` tries a lane's advisory lock without waiting: True when this worker now holds it, False when another
+    has it. Every lane of the pass shares the connection, so answering N customers at once costs one connection
+    for the locks, not N (the turns themselves need the pool's). If the process dies, the connection closes and
+    PostgreSQL releases every lane it held. Open with ``lanes(pool)``."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    @staticmethod
+    def key(name: str) -> int:
+        digest = hashlib.blake2b(b"cazo:lane:" + name.encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big", signed=True)
+
+    @asynccontextmanager
+    async def take(self, name: str) -> AsyncIterator[bool]:
+        key = self.key(name)
+        cursor = await self._connection.execute("SELECT pg_try_advisory_lock(%s) AS held", (key,))
         row: Any = await cursor.fetchone()  # the checkpointer's connections return rows as dicts
         held = bool(row and row["held"])
         try:
             yield held
         finally:
             if held:
-                await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                await self._connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+@asynccontextmanager
+async def lanes(pool: AsyncConnectionPool) -> AsyncIterator[Lanes]:
+    """One connection from ``pool`` for a pass's lane locks; every lane still held is released on exit."""
+    async with pool.connection() as connection:
+        try:
+            yield Lanes(connection)
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock_all()")

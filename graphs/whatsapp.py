@@ -54,7 +54,7 @@ from domain.phone import mask_phone
 from domain.services import outbound
 from domain.services.outbound import Claimed, MessageSender, Recipient, SendFailure
 from domain.uow import Actor, UnitOfWork
-from graphs.serial import lane
+from graphs.serial import Lanes, lanes
 from graphs.state import VOICE_KINDS
 from graphs.turn import Salon, TurnResult, customer_deps, handle_message, load_salon
 
@@ -146,6 +146,13 @@ class WhatsAppWorker:
             await self.queue_notices()
         return done + await self.send_due()
 
+    @property
+    def concurrency(self) -> int:
+        """Customers answered at once: as configured, but never more than the pool can serve. Each turn holds two
+        connections (its conversation lock and the checkpointer's), and the pass one for the lane locks; a pool
+        smaller than that would leave every turn waiting for a connection another turn holds."""
+        return max(1, min(self.config.concurrency, (self.pool.max_size - 1) // 2))
+
     # ---- inbound ----------------------------------------------------------------------------------------------
 
     async def ready_lanes(self, limit: int) -> list[_Lane]:
@@ -166,20 +173,21 @@ class WhatsAppWorker:
         return [_Lane(tenant_id, str(customer)) for tenant_id, customer in rows]
 
     async def process_ready(self) -> int:
-        lanes = await self.ready_lanes(self.config.concurrency * 4)
-        if not lanes:
+        ready = await self.ready_lanes(self.config.concurrency * 4)
+        if not ready:
             return 0
-        gate = asyncio.Semaphore(self.config.concurrency)
+        gate = asyncio.Semaphore(self.concurrency)
+        async with lanes(self.pool) as held_lanes:
 
-        async def one(item: _Lane) -> int:
-            async with gate:
-                return await self.process_lane(item.tenant_id, item.who)
+            async def one(item: _Lane) -> int:
+                async with gate:
+                    return await self.process_lane(held_lanes, item.tenant_id, item.who)
 
-        return sum(await asyncio.gather(*(one(item) for item in lanes)))
+            return sum(await asyncio.gather(*(one(item) for item in ready)))
 
-    async def process_lane(self, tenant_id: uuid.UUID, who: str) -> int:
+    async def process_lane(self, held_lanes: Lanes, tenant_id: uuid.UUID, who: str) -> int:
         """Answer one customer's queued messages in order, if no other worker is; the number of turns run."""
-        async with lane(self.pool, f"{tenant_id}:{who}") as held:
+        async with held_lanes.take(f"{tenant_id}:{who}") as held:
             if not held:
                 return 0
             async with UnitOfWork(self.sessions, tenant_id=tenant_id, actor=ACTOR, clock=self.clock) as uow:

@@ -537,3 +537,16 @@ async def test_a_receipt_that_arrives_before_the_send_is_recorded_is_applied_whe
     await bench.worker(sender=RacingSender()).run_once()
     rows = await bench.rows(OutboundMessage)
     assert rows[0].wamid == "wamid.out.1" and rows[0].status == "delivered" and rows[0].delivered_at
+
+
+async def test_more_customers_at_once_than_the_pool_can_serve_are_answered_not_deadlocked(bench: Bench) -> None:
+    async with open_checkpointer(bench.url, APP_ROLE, max_size=3) as saver:
+        worker = WhatsAppWorker(sessions=bench.db, clock=bench.clock, graph=build_customer_graph(saver),
+                                pool=saver.conn, understander=bench.understander,  # type: ignore[arg-type]
+                                sender=bench.sender, config=WorkerConfig(concurrency=8, burst=0, burst_cap=0))
+        assert worker.concurrency == 1  # 3 connections: one for the lane locks, two for one turn
+        for n in range(6):
+            await bench.deliver(text_message(f"wamid.crowd.{n}", "namaste", sender=f"9198200000{n:02d}",
+                                             timestamp=str(int(bench.clock.now().timestamp()))))
+        await asyncio.wait_for(worker.run_once(), timeout=60)
+    assert worker.stats.turns == 6 and {row.status for row in await bench.rows(InboundMessage)} == {"done"}
