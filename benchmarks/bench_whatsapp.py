@@ -128,12 +128,16 @@ def start_server(database_url: str, *, app_secret: str, workers: int = 1, pool_s
                  extra_env: dict[str, str] | None = None, ready_timeout_s: float = 180.0) -> Iterator[Server]:
     """Serve ``cazo.wiring:create_asgi_app`` on a free loopback port in a process of its own; stop it on exit.
 
-    The environment names everything the server reads, so a developer's .env cannot point it elsewhere."""
+    It runs as in production (no development routes), with the WhatsApp worker off; ``extra_env`` overrides any
+    of that (``{"WHATSAPP_WORKER": "inprocess"}``). The environment names everything the server reads, so a
+    developer's .env cannot point it elsewhere."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))),
            "DATABASE_URL": database_url, "DATABASE_APP_ROLE": APP_ROLE, "DATABASE_POOL_SIZE": str(pool_size),
-           "WHATSAPP_APP_SECRET": app_secret, "REDIS_URL": "", "ENVIRONMENT": "development",
-           "LOG_LEVEL": "WARNING", "LOG_FORMAT": "json", **(extra_env or {})}
+           "WHATSAPP_APP_SECRET": app_secret, "REDIS_URL": "", "ENVIRONMENT": "production",
+           "SECRET_KEY": secrets.token_urlsafe(36), "LOG_LEVEL": "WARNING", "LOG_FORMAT": "json",
+           # intake only: no process answers the stored messages (a later phase can run the worker)
+           "WHATSAPP_WORKER": "off", **(extra_env or {})}
     command = [sys.executable, "-m", "uvicorn", "cazo.wiring:create_asgi_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
                "--timeout-graceful-shutdown", "10"]
@@ -211,7 +215,7 @@ class Outcome:
 
     latency_ms: float  # from when it was due to the whole response read
     lag_ms: float  # how late the generator started sending it
-    done_at: float  # loop time of the response
+    done_at: float  # time.monotonic() when the response was read
     status: int  # 0 when no response came
     stored: int = 0
     duplicates: int = 0
@@ -219,14 +223,13 @@ class Outcome:
 
 
 async def _deliver(client: httpx.AsyncClient, request: httpx.Request, due: float) -> Outcome:
-    loop = asyncio.get_running_loop()
-    lag = loop.time() - due
+    lag = time.monotonic() - due
     try:
         response = await client.send(request)
     except httpx.HTTPError as exc:
-        done = loop.time()
+        done = time.monotonic()
         return Outcome((done - due) * 1000, lag * 1000, done, 0, error=type(exc).__name__)
-    done = loop.time()
+    done = time.monotonic()
     if response.status_code != 200:
         return Outcome((done - due) * 1000, lag * 1000, done, response.status_code,
                        error=f"HTTP {response.status_code}")
@@ -242,7 +245,8 @@ async def generate_load(url: str, deliveries: Sequence[Delivery], rate: float, *
 
     A delivery that finds every connection busy waits for one, and the wait counts in its latency (and in
     ``lag_ms``); one that waited ``give_up_s`` is not sent at all and counts as an error, as Meta would have
-    timed out by then. Returns the outcomes in sending order and the loop time delivery ``measure_from`` was due;
+    timed out by then. Returns the outcomes in sending order and when (``time.monotonic()``; not the loop's
+    clock, which uvloop keeps in whole milliseconds) delivery ``measure_from`` was due;
     ``meter`` is started when that delivery falls due. The requests are built before the clock starts: Meta
     builds its own elsewhere, while the generator's CPU here is taken from the server's.
 
@@ -251,26 +255,25 @@ async def generate_load(url: str, deliveries: Sequence[Delivery], rate: float, *
     bottleneck."""
     requests = [httpx.Request("POST", url, content=delivery.body, headers=delivery.headers)
                 for delivery in deliveries]
-    loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
     outcomes: list[Outcome | None] = [None] * len(requests)
 
     async def sender(client: httpx.AsyncClient) -> None:
         while (item := await queue.get()) is not None:
             index, due = item
-            waited = loop.time() - due
+            waited = time.monotonic() - due
             if waited > give_up_s:
-                outcomes[index] = Outcome(waited * 1000, waited * 1000, loop.time(), 0, error="not sent in time")
+                outcomes[index] = Outcome(waited * 1000, waited * 1000, time.monotonic(), 0, error="not sent in time")
             else:
                 outcomes[index] = await _deliver(client, requests[index], due)
 
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     clients = [httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(give_up_s)) for _ in range(connections)]
     senders = [asyncio.create_task(sender(client)) for client in clients]
-    start = loop.time() + 0.05
+    start = time.monotonic() + 0.05
     for index in range(len(requests)):
         due = start + index / rate
-        delay = due - loop.time()
+        delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         if index == measure_from and meter is not None:
