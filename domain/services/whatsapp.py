@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -228,18 +228,23 @@ def _status_row(tenant_id: uuid.UUID, number: str, status: ReceivedStatus, now: 
             "payload": dict(status.payload), "received_at": now}
 
 
-async def _insert_new(session: AsyncSession, model: type[InboundMessage] | type[DeliveryReceipt],
-                      keys: Sequence[Any], rows: Sequence[dict[str, Any]]) -> set[tuple[Any, ...]]:
-    """Insert the rows not stored yet; the keys (``keys`` after the tenant) of those that were new.
+def _insert_new_statement(table: Any, keys: Sequence[str]) -> Any:
+    return (insert(table).on_conflict_do_nothing(index_elements=[table.c[key] for key in keys])
+            .returning(*(table.c[key] for key in keys[1:])))
 
-    The rows go as parameters of one cached statement, which SQLAlchemy sends as one multi-row INSERT
-    ("insertmanyvalues"); a statement built with the rows in ``.values()`` is compiled afresh every time."""
+
+# Built once, as plain table inserts: the rows go as parameters of one cached statement, which SQLAlchemy sends as
+# one multi-row INSERT ("insertmanyvalues"), without the ORM's bulk-insert bookkeeping for rows it never loads.
+_NEW_MESSAGES = _insert_new_statement(InboundMessage.__table__, ("tenant_id", "wamid"))
+_NEW_RECEIPTS = _insert_new_statement(DeliveryReceipt.__table__, ("tenant_id", "wamid", "status"))
+
+
+async def _insert_new(session: AsyncSession, statement: Any, rows: Sequence[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """Insert the rows not stored yet (every row with the same keys); the keys after the tenant of those that were
+    new."""
     if not rows:
         return set()
-    statement = insert(model).on_conflict_do_nothing(index_elements=list(keys)).returning(*keys[1:])
-    # render_nulls: every row the same columns, so the batch is one statement whichever of its values are None
-    result = await session.execute(statement, list(rows), execution_options={"render_nulls": True})
-    return {tuple(row) for row in result}
+    return {tuple(row) for row in await session.execute(statement, list(rows))}
 
 
 Routed = tuple[int, NumberRoute, NumberDelivery]  # a delivery, its route, and which of the POSTs it came in
@@ -265,11 +270,8 @@ async def _store_routed(uow: UnitOfWork, routed: Sequence[Routed]) -> dict[int, 
                 duplicates[index] += 1
             else:
                 statuses[(status.wamid, status.state.value)] = index, _status_row(tenant_id, number, status, now)
-    new = await _insert_new(uow.session, InboundMessage, [InboundMessage.tenant_id, InboundMessage.wamid],
-                            [row for _, row in messages.values()])
-    new |= await _insert_new(uow.session, DeliveryReceipt,
-                             [DeliveryReceipt.tenant_id, DeliveryReceipt.wamid, DeliveryReceipt.status],
-                             [row for _, row in statuses.values()])
+    new = await _insert_new(uow.session, _NEW_MESSAGES, [row for _, row in messages.values()])
+    new |= await _insert_new(uow.session, _NEW_RECEIPTS, [row for _, row in statuses.values()])
     if statuses:  # our sent messages move forward with their receipts, in whatever order they came
         await apply_receipts(uow, [(row["wamid"], row["status"], row["occurred_at"], row["error_code"],
                                     row["error_title"]) for _, row in statuses.values()])
@@ -320,10 +322,13 @@ class NumberDirectory:
             self._routes.pop(number, None)
 
 
+_HELD = (select(WhatsAppNumber.phone_number_id, WhatsAppNumber.branch_id)
+         .where(WhatsAppNumber.phone_number_id.in_(bindparam("numbers", expanding=True))))
+
+
 async def moved_numbers(uow: UnitOfWork, remembered: Mapping[str, NumberRoute]) -> set[str]:
     """The numbers among ``remembered`` that this salon no longer has on the remembered branch."""
-    rows = await uow.session.execute(select(WhatsAppNumber.phone_number_id, WhatsAppNumber.branch_id)
-                                     .where(WhatsAppNumber.phone_number_id.in_(sorted(remembered))))
+    rows = await uow.session.execute(_HELD, {"numbers": sorted(remembered)})
     current = {number: branch_id for number, branch_id in rows}
     return {number for number, route in remembered.items() if current.get(number) != route.branch_id}
 

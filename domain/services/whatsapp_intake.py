@@ -38,7 +38,7 @@ class WebhookIntake:
     ``max_posts`` POSTs. Routes found on the way are kept in ``directory`` (see ``NumberDirectory``)."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *,
-                 directory: NumberDirectory | None = None, concurrency: int = 4, max_posts: int = 200) -> None:
+                 directory: NumberDirectory | None = None, concurrency: int = 1, max_posts: int = 200) -> None:
         if concurrency < 1 or max_posts < 1:
             raise ValueError("concurrency and max_posts must be positive")
         self.directory = directory if directory is not None else NumberDirectory()
@@ -60,7 +60,7 @@ class WebhookIntake:
             # A context of its own: a batch belongs to no one request, and must not log as this one.
             flusher = asyncio.create_task(self._flush(), context=contextvars.Context())
             self._flushers.add(flusher)
-            flusher.add_done_callback(self._flushers.discard)
+            flusher.add_done_callback(self._flushers.discard)  # also one cancelled before it ever ran
         return await future
 
     async def _flush(self) -> None:
@@ -69,9 +69,13 @@ class WebhookIntake:
             while self._pending:
                 batch, self._pending = self._pending[:self._max_posts], self._pending[self._max_posts:]
                 await self._store(batch)
-        finally:  # normally every future is settled by now; when cancelled, nobody will store these
+        finally:
+            # Leave the set in the same step that found nothing pending: a done callback would run a step later,
+            # and a POST arriving in between would find the flushers all busy and wait for ever.
+            self._flushers.discard(asyncio.current_task())
+            # Normally every future is settled by now; when cancelled, nobody will store these.
             stopped = [*batch]
-            if self._flushers <= {asyncio.current_task()}:  # and no other flusher is left for what waits
+            if not self._flushers:  # and no other flusher is left for what waits
                 stopped, self._pending = [*stopped, *self._pending], []
             for _, future in stopped:
                 if not future.done():

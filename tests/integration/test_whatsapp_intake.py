@@ -89,6 +89,15 @@ async def test_posts_that_arrive_together_share_one_transaction_and_each_gets_it
     assert await wamids(uow_for, glow.tenant_id) == ["wamid.A", "wamid.B", "wamid.EARLIER"]
 
 
+async def test_one_post_after_another_is_stored_each_time_even_with_one_batch_at_a_time(
+        db: async_sessionmaker[AsyncSession], clock: FixedClock, glow: Salon, uow_for: UowFor) -> None:
+    intake = WebhookIntake(db, clock, concurrency=1)  # a POST right after a batch must start the next one
+    for wamid in ("wamid.ONE", "wamid.TWO", "wamid.THREE"):
+        async with asyncio.timeout(10):  # not wait_for: its extra task would give the last batch time to finish
+            assert (await intake.take_in([message(wamid)])).stored == 1
+    assert await wamids(uow_for, glow.tenant_id) == ["wamid.ONE", "wamid.THREE", "wamid.TWO"]
+
+
 async def test_a_post_the_database_refuses_fails_alone_and_the_rest_of_its_batch_is_stored(
         db: async_sessionmaker[AsyncSession], clock: FixedClock, glow: Salon, uow_for: UowFor) -> None:
     intake = WebhookIntake(db, clock)
