@@ -191,7 +191,8 @@ def build_app(settings: Settings) -> FastAPI:
     from cazo.worker import worker_in_process
 
     in_process = worker_in_process(settings)
-    return create_app(lambda: open_runtime(settings, worker=in_process), version=__version__)
+    return create_app(lambda: open_runtime(settings, worker=in_process), version=__version__,
+                      freeze_startup_heap=True)
 
 
 def create_asgi_app() -> FastAPI:
