@@ -19,7 +19,8 @@ from tools.context import ROLES, Role, ToolContext
 _ACTOR_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: a plain def would be run in the thread pool, a thread handoff on every request for an attribute read
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -9,6 +9,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.clock import Clock
+from domain.services.whatsapp_intake import WebhookIntake
 
 
 class Runtime(Protocol):
@@ -37,6 +38,12 @@ class Runtime(Protocol):
     @property
     def whatsapp_verify_token(self) -> str | None:
         """The token Meta echoes in the webhook verification handshake; None: not configured."""
+        ...
+
+    @property
+    def whatsapp_intake(self) -> WebhookIntake:
+        """This process's WhatsApp webhook intake (concurrent POSTs stored together, business numbers' routes
+        remembered)."""
         ...
 
     @property

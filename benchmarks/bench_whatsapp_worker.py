@@ -37,7 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_whatsapp import APP_ROLE, WEBHOOK, _stop, log, seed, start_server  # noqa: E402
+from benchmarks.bench_whatsapp import APP_ROLE, WEBHOOK, CpuMeter, _stop, log, seed, start_server  # noqa: E402
 from benchmarks.stats import percentiles  # noqa: E402
 
 TEXTS = ("namaste", "prices", "kal beard trim karwana hai", "meri booking", "timings?", "haircut kitne ka hai")
@@ -140,7 +140,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from domain.seeding.demo_data import WHATSAPP_PHONE_NUMBER_ID
 
     with contextlib.ExitStack() as stack:
-        url = args.database_url or stack.enter_context(throwaway_server("cazo-bench-")).url()
+        trees: dict[str, int] = {}
+        url = args.database_url
+        if url is None:
+            embedded = stack.enter_context(throwaway_server("cazo-bench-"))
+            url, postmaster = embedded.url(), embedded.status().pid
+            if postmaster is not None:
+                trees["postgres"] = postmaster
         log("migrating and seeding the demo salon ...")
         tenant_id = await seed(url)
         secret = "bench-" + os.urandom(8).hex()
@@ -153,16 +159,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             log(f"starting {args.workers} worker process(es), {args.concurrency} customers at once each ...")
             workers = start_workers(url, server.base_url, args.workers, args.concurrency)
             stack.callback(lambda: [_stop(worker) for worker in workers])
+            meter = CpuMeter({"api": server.process.pid, **trees,
+                              **{f"worker {n + 1}": worker.pid for n, worker in enumerate(workers)}})
             deadline = time.monotonic() + args.timeout
+            metering = False
             while time.monotonic() < deadline:
                 state = await progress(owner, tenant_id)
+                if not metering and state["done"]:  # the models are loaded: count CPU from the first answer
+                    meter.start()
+                    metering, counted_from = True, state["done"]
                 if state["done"] + state["failed"] >= len(wamids) and state["unsent"] == 0:
                     break
                 if any(worker.poll() is not None for worker in workers):
                     raise RuntimeError("a worker process exited")
                 await asyncio.sleep(0.5)
+            _, cpu = meter.stop()
             await asyncio.sleep(2)  # the last receipts from the fake Graph API
             result = await check(owner, tenant_id, wamids, server.base_url)
+            counted = len(wamids) - counted_from
+            result["cpu_ms_per_message"] = {name: round(seconds * 1000 / counted, 1) for name, seconds in cpu.items()
+                                            if name != "generator" and counted > 0}
         finally:
             await owner.dispose()
     return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -185,6 +201,7 @@ def report(result: dict[str, Any]) -> None:
                          f"{result['replies']} / {result['replies_sent']} / {result['replies_read']}"),
                         ("replies the fake Graph API got", result["fake_graph_received"]),
                         ("waited p50 / p95 ms (backlog)", f"{waited.get('p50_ms')} / {waited.get('p95_ms')}"),
+                        *((f"CPU ms per message: {name}", ms) for name, ms in result["cpu_ms_per_message"].items()),
                         ("answered once", "PASS" if result["ok"] else "FAIL")):
         table.add_row(name, str(value))
     Console().print(table)

@@ -31,6 +31,7 @@ from cazo.embedded_db import EmbeddedPostgres
 from cazo.logging_config import configure_logging
 from cazo.settings import Settings, load_settings
 from domain.clock import Clock, SystemClock
+from domain.services.whatsapp_intake import WebhookIntake
 from domain.uow import make_session_factory
 
 if TYPE_CHECKING:
@@ -83,6 +84,10 @@ class CazoRuntime:
     clock: Clock = field(default_factory=SystemClock)
     embedded: EmbeddedPostgres | None = None
     conversations: Conversations | None = None
+    whatsapp_intake: WebhookIntake = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.whatsapp_intake = WebhookIntake(self.sessions, self.clock)
 
     @property
     def environment(self) -> str:
@@ -188,7 +193,8 @@ def build_app(settings: Settings) -> FastAPI:
     in_process = worker_in_process(settings)
     if in_process:
         settings = worker_settings(settings)
-    return create_app(lambda: open_runtime(settings, worker=in_process), version=__version__)
+    return create_app(lambda: open_runtime(settings, worker=in_process), version=__version__,
+                      freeze_startup_heap=True)
 
 
 def create_asgi_app() -> FastAPI:

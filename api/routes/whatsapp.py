@@ -2,10 +2,10 @@
 
 The POST reads the raw body first and checks its X-Hub-Signature-256 against the app secret before parsing
 anything; a body that fails is refused with nothing stored. A signed body is parsed, routed by business number
-and stored (``domain.services.whatsapp.take_in``), and answered 200 at once: answering the customer is the
-worker's job, later. A signed body that is malformed is logged and still answered 200, because Meta retries
-anything else for days and the retry would be just as malformed. A database failure is a 500, so Meta retries and
-the unique message ids keep the retry from storing anything twice.
+and stored (``domain.services.whatsapp_intake``: POSTs that arrive together share a transaction), and answered
+200 once stored: answering the customer is the worker's job, later. A signed body that is malformed is logged and
+still answered 200, because Meta retries anything else for days and the retry would be just as malformed. A
+database failure is a 500, so Meta retries and the unique message ids keep the retry from storing anything twice.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from api.deps import RuntimeDep
-from domain.correlation import correlation_id
-from domain.services.whatsapp import take_in
 from integrations.meta.webhook import SIGNATURE_HEADER, parse_webhook, verify_signature, verify_subscription
 
 router = APIRouter(prefix="/webhooks/whatsapp", tags=["whatsapp"])
@@ -79,11 +77,12 @@ async def receive(request: Request, runtime: RuntimeDep) -> WebhookReceipt:
     if parsed.problems:
         log.warning("whatsapp webhook: malformed parts skipped",
                     extra={"skipped": len(parsed.problems), "problems": "; ".join(parsed.problems[:20])})
-    result = await take_in(runtime.sessions, runtime.clock, parsed.deliveries, request_id=correlation_id.get())
+    result = await runtime.whatsapp_intake.take_in(parsed.deliveries)
     for number in result.unknown_numbers:
         log.warning("whatsapp webhook for an unregistered business number %s", number,
                     extra={"phone_number_id": number})
     receipt = WebhookReceipt(stored=result.stored, duplicates=result.duplicates,
                              skipped=len(parsed.problems) + result.unrouted, ignored=parsed.ignored)
-    log.info("whatsapp webhook taken in", extra=receipt.model_dump())
+    if log.isEnabledFor(logging.INFO):
+        log.info("whatsapp webhook taken in", extra=receipt.model_dump())
     return receipt

@@ -6,6 +6,10 @@ that salon's own, with ``ON CONFLICT DO NOTHING`` on Meta's message id: Meta del
 redelivery stores nothing and is counted as a duplicate. A stored message is queued work (``status`` queued); the
 worker that answers it is not part of this module.
 
+A process that takes in many webhooks keeps a ``NumberDirectory``: the routes it has found, used without the
+platform lookup and confirmed instead inside the salon's own transaction, which stores nothing under a route the
+salon no longer has.
+
 The records handed in (``ReceivedMessage``, ``ReceivedStatus``) are already checked and normalised by the
 channel adapter (``integrations.meta.webhook``); this module trusts their shape, not their routing.
 
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,7 +46,6 @@ from domain.services.outbound import MAX_LIST, apply_receipts, locked_row
 from domain.uow import Actor, UnitOfWork
 
 INTAKE_ACTOR = Actor.system("whatsapp-webhook")
-_CHUNK = 500  # rows per INSERT: a 1000-message batch stays far below PostgreSQL's bind-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,64 +228,181 @@ def _status_row(tenant_id: uuid.UUID, number: str, status: ReceivedStatus, now: 
             "payload": dict(status.payload), "received_at": now}
 
 
-async def _insert_new(session: AsyncSession, model: type[InboundMessage] | type[DeliveryReceipt],
-                      keys: list[Any], rows: Sequence[dict[str, Any]]) -> int:
-    inserted = 0
-    for start in range(0, len(rows), _CHUNK):
-        statement = (insert(model).values(list(rows[start:start + _CHUNK]))
-                     .on_conflict_do_nothing(index_elements=keys).returning(model.id))
-        inserted += len((await session.execute(statement)).all())
-    return inserted
+def _insert_new_statement(table: Any, keys: Sequence[str]) -> Any:
+    return (insert(table).on_conflict_do_nothing(index_elements=[table.c[key] for key in keys])
+            .returning(*(table.c[key] for key in keys[1:])))
+
+
+# Built once, as plain table inserts: the rows go as parameters of one cached statement, which SQLAlchemy sends as
+# one multi-row INSERT ("insertmanyvalues"), without the ORM's bulk-insert bookkeeping for rows it never loads.
+_NEW_MESSAGES = _insert_new_statement(InboundMessage.__table__, ("tenant_id", "wamid"))
+_NEW_RECEIPTS = _insert_new_statement(DeliveryReceipt.__table__, ("tenant_id", "wamid", "status"))
+
+
+async def _insert_new(session: AsyncSession, statement: Any, rows: Sequence[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """Insert the rows not stored yet (every row with the same keys); the keys after the tenant of those that were
+    new."""
+    if not rows:
+        return set()
+    return {tuple(row) for row in await session.execute(statement, list(rows))}
+
+
+Routed = tuple[int, NumberRoute, NumberDelivery]  # a delivery, its route, and which of the POSTs it came in
+
+
+async def _store_routed(uow: UnitOfWork, routed: Sequence[Routed]) -> dict[int, tuple[int, int]]:
+    """Store this salon's messages (queued) and receipts; (stored, duplicates) for each POST. A message or receipt
+    met twice, in one POST or in two, is stored once and counted a duplicate after that. The caller commits."""
+    tenant_id = uow.require_tenant()
+    now = uow.clock.now()
+    duplicates: dict[int, int] = {index: 0 for index, _, _ in routed}
+    messages: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
+    statuses: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
+    for index, route, delivery in routed:
+        number = delivery.phone_number_id
+        for message in delivery.messages:
+            if (message.wamid,) in messages:
+                duplicates[index] += 1
+            else:
+                messages[(message.wamid,)] = index, _message_row(tenant_id, route, number, message, now)
+        for status in delivery.statuses:
+            if (status.wamid, status.state.value) in statuses:
+                duplicates[index] += 1
+            else:
+                statuses[(status.wamid, status.state.value)] = index, _status_row(tenant_id, number, status, now)
+    new = await _insert_new(uow.session, _NEW_MESSAGES, [row for _, row in messages.values()])
+    new |= await _insert_new(uow.session, _NEW_RECEIPTS, [row for _, row in statuses.values()])
+    if statuses:  # our sent messages move forward with their receipts, in whatever order they came
+        await apply_receipts(uow, [(row["wamid"], row["status"], row["occurred_at"], row["error_code"],
+                                    row["error_title"]) for _, row in statuses.values()])
+    stored = dict.fromkeys(duplicates, 0)
+    for key, (index, _) in (*messages.items(), *statuses.items()):
+        if key in new:
+            stored[index] += 1
+        else:
+            duplicates[index] += 1
+    return {index: (stored[index], duplicates[index]) for index in duplicates}
 
 
 async def store_deliveries(uow: UnitOfWork, deliveries: Sequence[tuple[NumberRoute, NumberDelivery]]) \
         -> tuple[int, int]:
     """Store this salon's messages (queued) and receipts; (stored, duplicates). The caller commits."""
-    tenant_id = uow.require_tenant()
-    now = uow.clock.now()
-    messages = [_message_row(tenant_id, route, delivery.phone_number_id, message, now)
-                for route, delivery in deliveries for message in delivery.messages]
-    statuses = [_status_row(tenant_id, delivery.phone_number_id, status, now)
-                for _, delivery in deliveries for status in delivery.statuses]
-    stored = await _insert_new(uow.session, InboundMessage, [InboundMessage.tenant_id, InboundMessage.wamid],
-                               messages)
-    stored += await _insert_new(uow.session, DeliveryReceipt,
-                                [DeliveryReceipt.tenant_id, DeliveryReceipt.wamid, DeliveryReceipt.status], statuses)
-    if statuses:  # our sent messages move forward with their receipts, in whatever order they came
-        await apply_receipts(uow, [(row["wamid"], row["status"], row["occurred_at"], row["error_code"],
-                                    row["error_title"]) for row in statuses])
-    return stored, len(messages) + len(statuses) - stored
+    counts = await _store_routed(uow, [(0, route, delivery) for route, delivery in deliveries])
+    return counts.get(0, (0, 0))
+
+
+# ---- taking in webhooks -----------------------------------------------------------------------------------------
+
+
+class NumberDirectory:
+    """The routes of registered business numbers, remembered by one process.
+
+    Numbers rarely move, so a webhook for a remembered number skips the platform-scoped lookup (a transaction of
+    its own). It is not trusted blindly: ``take_in`` confirms the route in the storing salon's transaction (the
+    salon still has the number, on the same branch; row-level security shows it no other salon's) before storing
+    anything under it. A number that moved or was removed is forgotten and looked up afresh in the same call, so a
+    stale entry costs one extra lookup and never a message in the wrong salon. No expiry is needed for that, and
+    the directory holds only numbers that were found registered: a number registered a moment ago is not known
+    here and is looked up on its first delivery."""
+
+    def __init__(self) -> None:
+        self._routes: dict[str, NumberRoute] = {}
+
+    def __len__(self) -> int:
+        return len(self._routes)
+
+    def recall(self, phone_number_ids: Iterable[str]) -> dict[str, NumberRoute]:
+        return {number: self._routes[number] for number in phone_number_ids if number in self._routes}
+
+    def remember(self, routes: Mapping[str, NumberRoute]) -> None:
+        self._routes.update(routes)
+
+    def forget(self, phone_number_ids: Iterable[str]) -> None:
+        for number in phone_number_ids:
+            self._routes.pop(number, None)
+
+
+_HELD = (select(WhatsAppNumber.phone_number_id, WhatsAppNumber.branch_id)
+         .where(WhatsAppNumber.phone_number_id.in_(bindparam("numbers", expanding=True))))
+
+
+async def moved_numbers(uow: UnitOfWork, remembered: Mapping[str, NumberRoute]) -> set[str]:
+    """The numbers among ``remembered`` that this salon no longer has on the remembered branch."""
+    rows = await uow.session.execute(_HELD, {"numbers": sorted(remembered)})
+    current = {number: branch_id for number, branch_id in rows}
+    return {number for number, route in remembered.items() if current.get(number) != route.branch_id}
 
 
 async def take_in(sessions: async_sessionmaker[AsyncSession], clock: Clock, deliveries: Sequence[NumberDelivery],
-                  *, request_id: str | None = None) -> IntakeResult:
+                  *, request_id: str | None = None, directory: NumberDirectory | None = None) -> IntakeResult:
     """Route each delivery to its salon and store it there: one transaction per salon, all of it or none of it.
 
-    A salon's transaction that fails raises, after earlier salons' have committed; the sender retries the whole
-    POST and the committed part is then counted as duplicates."""
-    result = IntakeResult()
-    if not deliveries:
-        return result
-    async with UnitOfWork(sessions, tenant_id=None, actor=INTAKE_ACTOR, clock=clock, request_id=request_id,
-                          platform=True) as uow:
-        routes = await route_numbers(uow, (delivery.phone_number_id for delivery in deliveries))
-    by_tenant: dict[uuid.UUID, list[tuple[NumberRoute, NumberDelivery]]] = {}
-    for delivery in deliveries:
+    With a ``directory``, remembered routes are used without a lookup and confirmed in the salon's transaction;
+    deliveries whose route proves stale are routed again from a fresh lookup. A salon's transaction that fails
+    raises, after earlier salons' have committed; the sender retries the whole POST and the committed part is
+    then counted as duplicates."""
+    [result] = await take_in_many(sessions, clock, [deliveries], request_id=request_id, directory=directory)
+    return result
+
+
+async def take_in_many(sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                       posts: Sequence[Sequence[NumberDelivery]], *, request_id: str | None = None,
+                       directory: NumberDirectory | None = None) -> list[IntakeResult]:
+    """``take_in`` for several POSTs at once: one transaction per salon for all of them, and a result for each
+    POST. Raises as ``take_in`` does, for all of them."""
+    results = [IntakeResult() for _ in posts]
+    tagged = [(index, delivery) for index, post in enumerate(posts) for delivery in post]
+    if not tagged:
+        return results
+    remembered = directory.recall({delivery.phone_number_id for _, delivery in tagged}) if directory else {}
+    stale = await _route_and_store(sessions, clock, tagged, remembered, results, request_id, directory)
+    if stale:
+        await _route_and_store(sessions, clock, stale, {}, results, request_id, directory)
+    return results
+
+
+async def _route_and_store(sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                           tagged: Sequence[tuple[int, NumberDelivery]], remembered: Mapping[str, NumberRoute],
+                           results: list[IntakeResult], request_id: str | None,
+                           directory: NumberDirectory | None) -> list[tuple[int, NumberDelivery]]:
+    """Store what has a route, adding to each POST's result; the deliveries whose remembered route proved stale."""
+    routes = dict(remembered)
+    unknown = {delivery.phone_number_id for _, delivery in tagged} - routes.keys()
+    if unknown:
+        async with UnitOfWork(sessions, tenant_id=None, actor=INTAKE_ACTOR, clock=clock, request_id=request_id,
+                              platform=True) as uow:
+            found = await route_numbers(uow, unknown)
+        if directory is not None:
+            directory.remember(found)
+        routes.update(found)
+    by_tenant: dict[uuid.UUID, list[Routed]] = {}
+    for index, delivery in tagged:
         route = routes.get(delivery.phone_number_id)
         if route is None:
+            result = results[index]
             result.unrouted += len(delivery.messages) + len(delivery.statuses)
             if delivery.phone_number_id not in result.unknown_numbers:
                 result.unknown_numbers.append(delivery.phone_number_id)
             continue
-        by_tenant.setdefault(route.tenant_id, []).append((route, delivery))
+        by_tenant.setdefault(route.tenant_id, []).append((index, route, delivery))
+    stale: list[tuple[int, NumberDelivery]] = []
     for tenant_id, routed in by_tenant.items():
         async with UnitOfWork(sessions, tenant_id=tenant_id, actor=INTAKE_ACTOR, clock=clock,
                               request_id=request_id) as uow:
-            stored, duplicates = await store_deliveries(uow, routed)
+            to_confirm = {delivery.phone_number_id: route for _, route, delivery in routed
+                          if delivery.phone_number_id in remembered}
+            moved = await moved_numbers(uow, to_confirm) if to_confirm else set()
+            if moved:
+                if directory is not None:
+                    directory.forget(moved)
+                stale += [(index, delivery) for index, _, delivery in routed if delivery.phone_number_id in moved]
+                routed = [item for item in routed if item[2].phone_number_id not in moved]
+            counts = await _store_routed(uow, routed)
             await uow.commit()
-        result.stored += stored
-        result.duplicates += duplicates
-    return result
+        for index, (stored, duplicates) in counts.items():
+            results[index].stored += stored
+            results[index].duplicates += duplicates
+    return stale
 
 
 # ---- for staff: customer messages the worker parked ------------------------------------------------------------

@@ -1,0 +1,604 @@
+"""WhatsApp webhook intake under load: how fast Meta's deliveries are acknowledged, and that each is stored once.
+
+    .venv/bin/python benchmarks/bench_whatsapp.py [--rate 300] [--seconds 20] [--workers 1] [--json]
+    .venv/bin/python benchmarks/bench_whatsapp.py --rates 100,300,500
+
+A throw-away embedded PostgreSQL (or --database-url) is migrated and gets the demo salon, whose WhatsApp number
+(phone_number_id 100000000000001) routes to Glow Studio Bandra. The real server then runs as a separate process,
+``uvicorn cazo.wiring:create_asgi_app --factory`` with ``--workers`` API processes, the scratch database, a
+benchmark app secret and logging at WARNING. This process is Meta: it POSTs signed deliveries
+(``benchmarks/whatsapp_traffic.py``: mostly one customer message each, a share of delivery receipts and a share of
+exact redeliveries) over loopback with httpx (HTTP/1.1 keep-alive), open loop: delivery i is due at
+start + i / rate whatever happened to the ones before it, after ``--warmup`` seconds at the same rate that are
+not measured. Latency runs from the due time to the whole response read, so a server (or a generator) that falls
+behind shows up as latency instead of as fewer requests sent (no coordinated omission).
+
+Afterwards the salon's rows are checked as the owner: every customer message sent is in inbound_messages exactly
+once and every receipt in message_statuses exactly once, redeliveries added nothing, and the acknowledgements
+add up (stored + duplicates). Each rate then gets PASS or FAIL for "ack p99 < 50 ms with no errors" and for
+"stored once"; the exit status is 1 when anything failed.
+
+CPU per delivery is read from the kernel's counters (psutil) for the API processes, PostgreSQL (its postmaster
+and backends; not with --database-url) and this generator, over the measured seconds. The generator, the server
+and PostgreSQL share this machine's cores, so the numbers are for all three together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.stats import percentiles  # noqa: E402 - after the path is set
+from benchmarks.whatsapp_traffic import Delivery, Traffic, build_traffic  # noqa: E402
+
+APP_ROLE = "cazo_app"
+WEBHOOK = "/webhooks/whatsapp"
+TARGET_P99_MS = 50.0
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---- the server -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """The API as a separate process tree (uvicorn's supervisor and its workers), and where it logs."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def log_levels(self) -> Counter[str]:
+        """How many warning and error lines the server logged (one JSON object per line)."""
+        levels: Counter[str] = Counter()
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            try:
+                levels[str(json.loads(line).get("level", "?"))] += 1
+            except ValueError:
+                levels["unstructured"] += 1
+        return levels
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(server: Server, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.process.returncode}:\n{server.log_tail()}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(server.base_url + "/readyz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.25)
+    raise RuntimeError(f"the server was not ready after {timeout_s:.0f} s:\n{server.log_tail()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to uvicorn (its supervisor stops the workers), then SIGKILL to whatever of its tree is left."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(psutil.NoSuchProcess):
+        tree = psutil.Process(process.pid).children(recursive=True)
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    for child in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+
+
+@contextlib.contextmanager
+def start_server(database_url: str, *, app_secret: str, workers: int = 1, pool_size: int = 10,
+                 extra_env: dict[str, str] | None = None, ready_timeout_s: float = 180.0) -> Iterator[Server]:
+    """Serve ``cazo.wiring:create_asgi_app`` on a free loopback port in a process of its own; stop it on exit.
+
+    It runs as in production (no development routes), with the WhatsApp worker off; ``extra_env`` overrides any
+    of that (``{"WHATSAPP_WORKER": "inprocess"}``). The environment names everything the server reads, so a
+    developer's .env cannot point it elsewhere."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))),
+           "DATABASE_URL": database_url, "DATABASE_APP_ROLE": APP_ROLE, "DATABASE_POOL_SIZE": str(pool_size),
+           "WHATSAPP_APP_SECRET": app_secret, "REDIS_URL": "", "ENVIRONMENT": "production",
+           "SECRET_KEY": secrets.token_urlsafe(36), "LOG_LEVEL": "WARNING", "LOG_FORMAT": "json",
+           # intake only: no process answers the stored messages (a later phase can run the worker)
+           "WHATSAPP_WORKER": "off", **(extra_env or {})}
+    command = [sys.executable, "-m", "uvicorn", "cazo.wiring:create_asgi_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+               "--timeout-graceful-shutdown", "10"]
+    with tempfile.NamedTemporaryFile(prefix="cazo-bench-server-", suffix=".log", delete=False) as handle:
+        log_path = Path(handle.name)
+    with open(log_path, "wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output,
+                                   stderr=subprocess.STDOUT)
+    server = Server(process, f"http://127.0.0.1:{port}", log_path)
+    try:
+        _wait_ready(server, ready_timeout_s)
+        yield server
+    finally:
+        _stop(process)
+        log_path.unlink(missing_ok=True)
+
+
+# ---- CPU accounting ---------------------------------------------------------------------------------------------
+
+
+def _tree_cpu_s(root: psutil.Process) -> float:
+    """CPU seconds of a process, its live descendants, and the children it has already reaped."""
+    total = 0.0
+    with contextlib.suppress(psutil.NoSuchProcess):
+        times = root.cpu_times()
+        total += times.user + times.system + times.children_user + times.children_system
+        for child in root.children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                own = child.cpu_times()
+                total += own.user + own.system
+    return total
+
+
+def _own_cpu_s(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def _machine_busy_s() -> float:
+    times = psutil.cpu_times()
+    return float(sum(times)) - times.idle - getattr(times, "iowait", 0.0)
+
+
+class CpuMeter:
+    """CPU seconds each named process tree used between ``start()`` and ``stop()``, this process's own
+    (``generator``: not its children, one of which is the server), and the whole machine's (``machine``), so that
+    what other processes took from the run can be told apart."""
+
+    def __init__(self, trees: dict[str, int]) -> None:
+        self._trees = {name: psutil.Process(pid) for name, pid in trees.items()}
+        self._self = psutil.Process()
+        self._started: dict[str, float] = {}
+        self._wall = 0.0
+
+    def _read(self) -> dict[str, float]:
+        return {**{name: _tree_cpu_s(root) for name, root in self._trees.items()}, "generator": _own_cpu_s(self._self),
+                "machine": _machine_busy_s()}
+
+    def start(self) -> None:
+        self._wall = time.monotonic()
+        self._started = self._read()
+
+    def stop(self) -> tuple[float, dict[str, float]]:
+        """(wall seconds, CPU seconds by name) since start()."""
+        now = self._read()
+        return time.monotonic() - self._wall, {name: now[name] - self._started.get(name, 0.0) for name in now}
+
+
+# ---- the load ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One delivery as Meta would see it."""
+
+    latency_ms: float  # from when it was due to the whole response read
+    lag_ms: float  # how late the generator started sending it
+    done_at: float  # time.monotonic() when the response was read
+    status: int  # 0 when no response came
+    stored: int = 0
+    duplicates: int = 0
+    error: str | None = None
+
+
+async def _deliver(client: httpx.AsyncClient, request: httpx.Request, due: float) -> Outcome:
+    lag = time.monotonic() - due
+    try:
+        response = await client.send(request)
+    except httpx.HTTPError as exc:
+        done = time.monotonic()
+        return Outcome((done - due) * 1000, lag * 1000, done, 0, error=type(exc).__name__)
+    done = time.monotonic()
+    if response.status_code != 200:
+        return Outcome((done - due) * 1000, lag * 1000, done, response.status_code,
+                       error=f"HTTP {response.status_code}")
+    answer = response.json()
+    return Outcome((done - due) * 1000, lag * 1000, done, 200, int(answer["stored"]), int(answer["duplicates"]))
+
+
+async def generate_load(url: str, deliveries: Sequence[Delivery], rate: float, *, connections: int,
+                        measure_from: int = 0, meter: CpuMeter | None = None,
+                        give_up_s: float = 30.0) -> tuple[list[Outcome], float]:
+    """Make delivery i due at start + i / rate (open loop), send each on one of ``connections`` keep-alive
+    connections, and wait for every answer.
+
+    A delivery that finds every connection busy waits for one, and the wait counts in its latency (and in
+    ``lag_ms``); one that waited ``give_up_s`` is not sent at all and counts as an error, as Meta would have
+    timed out by then. Returns the outcomes in sending order and when (``time.monotonic()``; not the loop's
+    clock, which uvloop keeps in whole milliseconds) delivery ``measure_from`` was due;
+    ``meter`` is started when that delivery falls due. The requests are built before the clock starts: Meta
+    builds its own elsewhere, while the generator's CPU here is taken from the server's.
+
+    Each connection is an httpx client of its own: one client's pool does work in proportion to its connections
+    and queued requests on every request, which with hundreds of them made the generator, not the server, the
+    bottleneck."""
+    requests = [httpx.Request("POST", url, content=delivery.body, headers=delivery.headers)
+                for delivery in deliveries]
+    queue: asyncio.Queue[tuple[int, float] | None] = asyncio.Queue()
+    outcomes: list[Outcome | None] = [None] * len(requests)
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        while (item := await queue.get()) is not None:
+            index, due = item
+            waited = time.monotonic() - due
+            if waited > give_up_s:
+                outcomes[index] = Outcome(waited * 1000, waited * 1000, time.monotonic(), 0, error="not sent in time")
+            else:
+                outcomes[index] = await _deliver(client, requests[index], due)
+
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(give_up_s)) for _ in range(connections)]
+    senders = [asyncio.create_task(sender(client)) for client in clients]
+    # The generator's own garbage collections (the traffic, the clients, the database code loaded here) paused
+    # its event loop for 100-500 ms at a time, which would count as the server's latency: none while it sends.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    start = time.monotonic() + 0.05
+    try:
+        for index in range(len(requests)):
+            due = start + index / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if index == measure_from and meter is not None:
+                meter.start()
+            queue.put_nowait((index, due))
+        for _ in senders:
+            queue.put_nowait(None)
+        await asyncio.gather(*senders)
+    finally:
+        gc.enable()
+        gc.unfreeze()
+        for sender_task in senders:
+            sender_task.cancel()
+        for client in clients:
+            await client.aclose()
+    return [outcome for outcome in outcomes if outcome is not None], start + measure_from / rate
+
+
+# ---- what the database holds ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stored:
+    """What a run left in the salon's tables, against what it sent."""
+
+    messages_sent: int  # unique customer messages
+    messages_found: int
+    messages_doubled: int  # wamids stored more than once
+    messages_extra: int  # new rows that are none of the messages sent
+    receipts_sent: int  # unique (wamid, status)
+    receipts_found: int
+    receipts_doubled: int
+    receipts_extra: int
+    redeliveries: int
+    acknowledged_stored: int  # what the 200s said
+    acknowledged_duplicates: int
+    failed_deliveries: int  # not acknowledged with a 200: Meta would retry them, so they may be missing
+
+    @property
+    def ok(self) -> bool:
+        return (self.messages_found == self.messages_sent and self.receipts_found == self.receipts_sent
+                and self.messages_doubled == self.receipts_doubled == 0
+                and self.messages_extra == self.receipts_extra == 0
+                and self.acknowledged_stored == self.messages_sent + self.receipts_sent
+                and self.acknowledged_duplicates == self.redeliveries and self.failed_deliveries == 0)
+
+
+async def _scoped(connection: Any, tenant_id: uuid.UUID) -> None:
+    from sqlalchemy import text
+
+    await connection.execute(text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(tenant_id)})
+
+
+async def count_rows(owner: Any, tenant_id: uuid.UUID) -> tuple[int, int]:
+    """(inbound messages, delivery receipts) the salon holds."""
+    from sqlalchemy import text
+
+    async with owner.begin() as connection:
+        await _scoped(connection, tenant_id)
+        row = (await connection.execute(text("SELECT (SELECT count(*) FROM inbound_messages), "
+                                             "(SELECT count(*) FROM message_statuses)"))).one()
+    return int(row[0]), int(row[1])
+
+
+async def verify_stored(owner: Any, tenant_id: uuid.UUID, traffic: Traffic, before: tuple[int, int],
+                        outcomes: Sequence[Outcome]) -> Stored:
+    """Read the salon's rows (as the owner, in the salon's scope, so it holds with or without BYPASSRLS)."""
+    from sqlalchemy import text
+
+    receipt_wamids = sorted({wamid for wamid, _ in traffic.receipts})
+    async with owner.begin() as connection:
+        await _scoped(connection, tenant_id)
+        messages = (await connection.execute(text(
+            "SELECT wamid, count(*) FROM inbound_messages WHERE wamid = ANY(:wamids) GROUP BY wamid"),
+            {"wamids": sorted(traffic.messages)})).all()
+        receipts = (await connection.execute(text(
+            "SELECT wamid, status, count(*) FROM message_statuses WHERE wamid = ANY(:wamids) GROUP BY wamid, status"),
+            {"wamids": receipt_wamids})).all()
+    after = await count_rows(owner, tenant_id)
+    found_receipts = [(wamid, state, copies) for wamid, state, copies in receipts if (wamid, state) in traffic.receipts]
+    ok = [outcome for outcome in outcomes if outcome.status == 200]
+    return Stored(
+        messages_sent=len(traffic.messages), messages_found=len(messages),
+        messages_doubled=sum(copies > 1 for _, copies in messages),
+        messages_extra=after[0] - before[0] - sum(copies for _, copies in messages),
+        receipts_sent=len(traffic.receipts), receipts_found=len(found_receipts),
+        receipts_doubled=sum(copies > 1 for _, _, copies in found_receipts),
+        receipts_extra=after[1] - before[1] - sum(copies for _, _, copies in found_receipts),
+        redeliveries=traffic.redeliveries, acknowledged_stored=sum(o.stored for o in ok),
+        acknowledged_duplicates=sum(o.duplicates for o in ok), failed_deliveries=len(outcomes) - len(ok))
+
+
+# ---- one rate ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    """What every rate's run shares."""
+
+    server: Server
+    owner: Any  # the owner's AsyncEngine
+    tenant_id: uuid.UUID
+    number_id: str
+    app_secret: str
+    meter: CpuMeter
+    rng: random.Random = field(default_factory=lambda: random.Random(42))
+
+
+def summarise(rate: float, measured: Sequence[Outcome], measured_from: float, cpu: dict[str, float],
+              wall_s: float, stored: Stored) -> dict[str, Any]:
+    """The measured deliveries' latency, rate, errors and CPU, and the database check of the whole run."""
+    latencies = [outcome.latency_ms for outcome in measured]
+    latency = {key: value for key, value in percentiles(latencies, digits=2).items() if key != "messages_per_s"}
+    latency["max_ms"] = round(max(latencies), 2)
+    lags = sorted(outcome.lag_ms for outcome in measured)
+    errors = Counter(outcome.error for outcome in measured if outcome.error is not None)
+    count = len(measured)
+    span = max(outcome.done_at for outcome in measured) - measured_from
+    capacity_s = wall_s * (os.cpu_count() or 1)
+    ours = sum(seconds for name, seconds in cpu.items() if name != "machine")
+    return {"rate": rate, "deliveries": count, "achieved_per_s": round(count / span, 1),
+            "errors": sum(errors.values()), "error_kinds": dict(errors), "latency": latency,
+            "send_lag_p99_ms": round(lags[min(count - 1, int(0.99 * count))], 2),
+            "cpu_ms_per_delivery": {name: round(seconds * 1000 / count, 3) for name, seconds in cpu.items()
+                                    if name != "machine"},
+            "cpu_busy_pct": round(100 * cpu["machine"] / capacity_s, 1),
+            "cpu_others_pct": round(100 * max(0.0, cpu["machine"] - ours) / capacity_s, 1),
+            "stored": {**asdict(stored), "ok": stored.ok},
+            "target_met": latency["p99_ms"] < TARGET_P99_MS and not errors}
+
+
+async def run_rate(setup: Setup, rate: float, seconds: float, warmup_s: float, args: argparse.Namespace) \
+        -> dict[str, Any]:
+    """Warm up, send ``seconds`` of deliveries at ``rate``, check the database; one summary."""
+    warmup = round(warmup_s * rate)
+    traffic = build_traffic(warmup + round(seconds * rate), rng=setup.rng, tag=f"{secrets.token_hex(3)}",
+                            number_id=setup.number_id, app_secret=setup.app_secret, now=int(time.time()),
+                            customers=args.customers, receipt_share=args.receipts, redelivery_share=args.redeliveries)
+    before = await count_rows(setup.owner, setup.tenant_id)
+    outcomes, measured_from = await generate_load(setup.server.base_url + WEBHOOK, traffic.deliveries, rate,
+                                                  connections=args.connections, measure_from=warmup,
+                                                  meter=setup.meter)
+    wall_s, cpu = setup.meter.stop()
+    stored = await verify_stored(setup.owner, setup.tenant_id, traffic, before, outcomes)
+    summary = summarise(rate, outcomes[warmup:], measured_from, cpu, wall_s, stored)
+    summary["kinds"] = dict(Counter(delivery.kind for delivery in traffic.deliveries[warmup:]))
+    return summary
+
+
+# ---- the whole benchmark ----------------------------------------------------------------------------------------
+
+
+async def seed(url: str) -> uuid.UUID:
+    """Migrate, create the checkpoint tables the server opens, seed the demo salon; the salon's id."""
+    from cazo.database import make_app_engine, make_owner_engine, migrate
+    from domain.clock import SystemClock
+    from domain.seeding import seed_demo_salon
+    from domain.services.snapshot import tenant_id_for_slug
+    from domain.uow import Actor, UnitOfWork, make_session_factory
+    from graphs.checkpoint import prepare_checkpoint_tables
+
+    owner = make_owner_engine(url)
+    try:
+        await migrate(owner, app_role=APP_ROLE)
+    finally:
+        await owner.dispose()
+    await prepare_checkpoint_tables(url, APP_ROLE)
+    app = make_app_engine(url, app_role=APP_ROLE)
+    try:
+        sessions, clock = make_session_factory(app), SystemClock()
+        await seed_demo_salon(sessions, clock)
+        async with UnitOfWork(sessions, tenant_id=None, actor=Actor.system("bench"), clock=clock,
+                              platform=True) as uow:
+            return await tenant_id_for_slug("glow-studio", uow)
+    finally:
+        await app.dispose()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from cazo.database import make_owner_engine
+    from cazo.embedded_db import throwaway_server
+    from domain.seeding.demo_data import WHATSAPP_PHONE_NUMBER_ID
+
+    main = asyncio.current_task()
+    if main is not None:  # SIGTERM unwinds like Ctrl-C: the server and the scratch database are stopped
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
+    with contextlib.ExitStack() as stack:
+        url, trees = args.database_url, {}
+        if url is None:
+            log("starting a throw-away PostgreSQL ...")
+            embedded = stack.enter_context(throwaway_server("cazo-bench-"))
+            url, postmaster = embedded.url(), embedded.status().pid
+            if postmaster is not None:
+                trees["postgres"] = postmaster
+        log("migrating and seeding the demo salon ...")
+        tenant_id = await seed(url)
+        app_secret = secrets.token_hex(16)
+        log(f"starting the server ({args.workers} API process{'es' if args.workers > 1 else ''}) ...")
+        server = stack.enter_context(start_server(url, app_secret=app_secret, workers=args.workers,
+                                                  pool_size=args.pool_size))
+        owner = make_owner_engine(url)
+        try:
+            setup = Setup(server, owner, tenant_id, WHATSAPP_PHONE_NUMBER_ID, app_secret,
+                          CpuMeter({"api": server.process.pid, **trees}))
+            runs = []
+            for rate in args.rates:
+                log(f"  {rate:g}/s for {args.seconds:g} s after {args.warmup:g} s of warm-up ...")
+                runs.append(await run_rate(setup, rate, args.seconds, args.warmup, args))
+        finally:
+            await owner.dispose()
+        levels = server.log_levels()
+    return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                        "event_loop": _installed("uvloop") or "asyncio", "http": _installed("httptools") or "h11"},
+            "server": {"workers": args.workers, "pool_size": args.pool_size,
+                       "log_lines": dict(levels), "database": "--database-url" if args.database_url else "embedded"},
+            "traffic": {"customers": args.customers, "receipt_share": args.receipts,
+                        "redelivery_share": args.redeliveries, "connections": args.connections,
+                        "warmup_s": args.warmup, "seconds": args.seconds},
+            "target_p99_ms": TARGET_P99_MS, "runs": runs,
+            "passed": all(r["target_met"] and r["stored"]["ok"] for r in runs)}
+
+
+def _installed(module: str) -> str | None:
+    """What uvicorn's "auto" picks: uvloop and httptools when they are installed."""
+    import importlib.util
+
+    return module if importlib.util.find_spec(module) is not None else None
+
+
+def verdicts(result: dict[str, Any]) -> list[str]:
+    lines = []
+    for r in result["runs"]:
+        latency, stored = r["latency"], r["stored"]
+        lines.append(f"ack p99 < {TARGET_P99_MS:g} ms at {r['rate']:g}/s: {'PASS' if r['target_met'] else 'FAIL'} "
+                     f"(p99 {latency['p99_ms']:.1f} ms, {r['achieved_per_s']:g}/s achieved, {r['errors']} errors)")
+        lines.append(f"stored once at {r['rate']:g}/s: {'PASS' if stored['ok'] else 'FAIL'} "
+                     f"({stored['messages_found']}/{stored['messages_sent']} messages, "
+                     f"{stored['receipts_found']}/{stored['receipts_sent']} receipts, "
+                     f"doubled {stored['messages_doubled'] + stored['receipts_doubled']}, "
+                     f"extra {stored['messages_extra'] + stored['receipts_extra']}, "
+                     f"{stored['redeliveries']} redeliveries acknowledged as "
+                     f"{stored['acknowledged_duplicates']} duplicates)")
+    return lines
+
+
+def report(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(Console().width, 150))  # the table is wide; a pipe would otherwise get 80
+    machine, server = result["machine"], result["server"]
+    console.print(f"{machine['cpus']} CPUs, Python {machine['python']}, {server['workers']} API process(es) on "
+                  f"{machine['event_loop']} + {machine['http']}; generator, server and PostgreSQL share the CPUs")
+    table = Table(title=f"webhook acks, latency from the due time (target p99 < {TARGET_P99_MS:g} ms)")
+    columns = ("rate/s", "achieved/s", "n", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "lag p99",
+               "CPU ms/delivery api | pg | gen", "busy (others)", "stored once")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for r in result["runs"]:
+        latency, cpu = r["latency"], r["cpu_ms_per_delivery"]
+        table.add_row(f"{r['rate']:g}", f"{r['achieved_per_s']:g}", str(r["deliveries"]), str(r["errors"]),
+                      *(f"{latency[key]:.1f}" for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
+                      f"{r['send_lag_p99_ms']:.1f}",
+                      " | ".join(f"{cpu[name]:.2f}" if name in cpu else "-"
+                                 for name in ("api", "postgres", "generator")),
+                      f"{r['cpu_busy_pct']:.0f}% ({r['cpu_others_pct']:.0f}%)", "yes" if r["stored"]["ok"] else "NO")
+    console.print(table)
+    for r in result["runs"]:
+        if r["error_kinds"]:
+            console.print(f"errors at {r['rate']:g}/s: {r['error_kinds']}")
+    if server["log_lines"]:
+        console.print(f"server log lines by level: {server['log_lines']}")
+    for line in verdicts(result):
+        console.print(line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=300.0, help="deliveries per second (default 300)")
+    parser.add_argument("--rates", default=None, help="comma-separated rates to sweep, e.g. 100,300,500 "
+                                                      "(one server, one run per rate; replaces --rate)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per rate (default 20)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before them (default 3)")
+    parser.add_argument("--workers", type=int, default=1, help="API processes (uvicorn --workers, default 1)")
+    parser.add_argument("--pool-size", type=int, default=10, help="database connections per API process "
+                                                                  "(DATABASE_POOL_SIZE, default 10)")
+    parser.add_argument("--connections", type=int, default=256, help="HTTP connections the generator may open "
+                                                                     "(default 256)")
+    parser.add_argument("--customers", type=int, default=2000, help="distinct customer phones (default 2000)")
+    parser.add_argument("--receipts", type=float, default=0.25, help="share of deliveries that are receipts "
+                                                                     "(default 0.25)")
+    parser.add_argument("--redeliveries", type=float, default=0.05, help="share that repeat an earlier delivery "
+                                                                         "byte for byte (default 0.05)")
+    parser.add_argument("--database-url", default=None, help="use this server instead of a throw-away one")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    args = parser.parse_args()
+    try:
+        args.rates = [float(part) for part in args.rates.split(",") if part.strip()] if args.rates else [args.rate]
+    except ValueError:
+        parser.error("--rates takes numbers separated by commas, e.g. 100,300,500")
+    if not args.rates or min(args.rates) <= 0 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("rates and --seconds must be positive, --warmup not negative")
+    if min(args.workers, args.pool_size, args.connections, args.customers) < 1:
+        parser.error("--workers, --pool-size, --connections and --customers must be positive")
+    if not (0 <= args.receipts and 0 <= args.redeliveries and args.receipts + args.redeliveries < 1):
+        parser.error("--receipts and --redeliveries are shares that add up to less than 1")
+    try:  # the generator shares the CPUs with the server: the lighter event loop, when installed
+        import uvloop
+    except ImportError:
+        result = asyncio.run(run(args))
+    else:
+        result = uvloop.run(run(args))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        report(result)
+    sys.exit(0 if result["passed"] else 1)
+
+
+if __name__ == "__main__":
+    main()
