@@ -194,7 +194,7 @@ class WhatsAppWorker:
                 queued = (await uow.session.scalars(
                     select(InboundMessage)
                     .where(InboundMessage.status == InboundStatus.QUEUED.value,
-                           or_(InboundMessage.customer_phone == who, InboundMessage.customer_user_id == who))
+                           func.coalesce(InboundMessage.customer_phone, InboundMessage.customer_user_id) == who)
                     .order_by(InboundMessage.sent_at, InboundMessage.id))).all()
                 uow.session.expunge_all()
             turns = 0

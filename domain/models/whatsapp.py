@@ -113,6 +113,9 @@ class InboundMessage(TenantOwned, Base):
         CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
         Index("ix_inbound_messages_queued", "id", postgresql_where=sql_text("status = 'queued'")),
         Index("ix_inbound_messages_customer_phone_sent_at", "tenant_id", "customer_phone", "sent_at"),
+        Index("ix_inbound_messages_queued_lane", "tenant_id", func.coalesce(sql_text("customer_phone"),
+                                                                            sql_text("customer_user_id")),
+              "sent_at", postgresql_where=sql_text("status = 'queued'")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)

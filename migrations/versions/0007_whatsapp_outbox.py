@@ -101,6 +101,10 @@ def upgrade() -> None:
                     postgresql_where=sa.text("status IN ('queued', 'sending')"))
     op.add_column("inbound_messages", sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("inbound_messages", sa.Column("handled_as", sa.String(length=128), nullable=True))
+    # the worker's lanes: one customer's queued messages (who = phone, else the WhatsApp user id)
+    op.create_index("ix_inbound_messages_queued_lane", "inbound_messages",
+                    ["tenant_id", sa.text("coalesce(customer_phone, customer_user_id)"), "sent_at"],
+                    postgresql_where=sa.text("status = 'queued'"))
     # the 24-hour window: when did this customer last write?
     op.create_index("ix_inbound_messages_customer_phone_sent_at", "inbound_messages",
                     ["tenant_id", "customer_phone", "sent_at"])
@@ -127,6 +131,7 @@ def downgrade() -> None:
     op.create_check_constraint(op.f("ck_customer_messages_status_known"), "customer_messages",
                                "status IN ('scheduled', 'sent', 'cancelled', 'failed')")
     op.execute("DROP INDEX IF EXISTS ix_inbound_messages_customer_phone_sent_at")
+    op.execute("DROP INDEX IF EXISTS ix_inbound_messages_queued_lane")
     op.drop_column("inbound_messages", "handled_as")
     op.drop_column("inbound_messages", "retry_at")
     op.drop_table("outbound_messages")
