@@ -158,7 +158,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             wamids = await post_backlog(server.base_url, secret, WHATSAPP_PHONE_NUMBER_ID, args.messages)
             log(f"starting {args.workers} worker process(es), {args.concurrency} customers at once each ...")
             workers = start_workers(url, server.base_url, args.workers, args.concurrency)
-            stack.callback(lambda: [_stop(worker) for worker in workers])
+            for worker in workers:
+                stack.callback(_stop, worker)
             meter = CpuMeter({"api": server.process.pid, **trees,
                               **{f"worker {n + 1}": worker.pid for n, worker in enumerate(workers)}})
             deadline = time.monotonic() + args.timeout

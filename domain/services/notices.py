@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from domain.errors import InvalidInput
@@ -83,11 +83,16 @@ async def withdraw(uow: UnitOfWork, kinds: Iterable[MessageKind], reason: str, *
     return len(result.all())
 
 
+def is_due(now: datetime) -> ColumnElement[bool]:
+    """A scheduled message whose time has come."""
+    return and_(CustomerMessage.status == MessageStatus.SCHEDULED.value, CustomerMessage.due_at <= now)
+
+
 async def due_messages(uow: UnitOfWork, now: datetime, limit: int = 100) -> Sequence[CustomerMessage]:
     """Scheduled messages whose time has come, oldest first, locked so two senders never take the same one."""
     return (await uow.session.scalars(
         select(CustomerMessage)
-        .where(CustomerMessage.status == MessageStatus.SCHEDULED.value, CustomerMessage.due_at <= now)
+        .where(is_due(now))
         .order_by(CustomerMessage.due_at).limit(limit).with_for_update(skip_locked=True))).all()
 
 

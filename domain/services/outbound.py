@@ -43,6 +43,7 @@ from domain.models import (
     WhatsAppNumber,
 )
 from domain.models.whatsapp import OUTBOUND_PROGRESS
+from domain.services.notices import is_due
 from domain.uow import UnitOfWork
 
 SERVICE_WINDOW = timedelta(hours=24)
@@ -129,14 +130,12 @@ async def queue_replies(uow: UnitOfWork, recipient: Recipient, inbound_wamid: st
     return len(added.all())
 
 
-async def _sending_number(uow: UnitOfWork, branch_id: uuid.UUID | None) -> str | None:
+def _sending_number(numbers: Sequence[tuple[str, uuid.UUID]], branch_id: uuid.UUID | None) -> str | None:
     """The business number a notice goes out from: the booking's branch's, else the salon's first."""
-    numbers = (await uow.session.execute(select(WhatsAppNumber.phone_number_id, WhatsAppNumber.branch_id)
-                                         .order_by(WhatsAppNumber.created_at, WhatsAppNumber.phone_number_id))).all()
     for number, branch in numbers:
         if branch == branch_id:
-            return str(number)
-    return str(numbers[0][0]) if numbers else None
+            return number
+    return numbers[0][0] if numbers else None
 
 
 async def queue_due_notices(uow: UnitOfWork, limit: int = 200) -> int:
@@ -147,12 +146,16 @@ async def queue_due_notices(uow: UnitOfWork, limit: int = 200) -> int:
         select(CustomerMessage, Customer.phone_e164, Booking.branch_id)
         .join(Customer, Customer.id == CustomerMessage.customer_id)
         .outerjoin(Booking, Booking.id == CustomerMessage.booking_id)
-        .where(CustomerMessage.status == MessageStatus.SCHEDULED.value, CustomerMessage.due_at <= now)
-        .order_by(CustomerMessage.due_at).limit(limit)
+        .where(is_due(now)).order_by(CustomerMessage.due_at).limit(limit)
         .with_for_update(of=CustomerMessage, skip_locked=True))).all()
+    if not due:
+        return 0
+    numbers = [(str(number), branch) for number, branch in await uow.session.execute(
+        select(WhatsAppNumber.phone_number_id, WhatsAppNumber.branch_id)
+        .order_by(WhatsAppNumber.created_at, WhatsAppNumber.phone_number_id))]
     handed = 0
     for notice, phone, branch_id in due:
-        number = await _sending_number(uow, branch_id)
+        number = _sending_number(numbers, branch_id)
         if number is None:
             notice.status, notice.status_reason = MessageStatus.FAILED.value, "no WhatsApp number is registered"
             continue
