@@ -24,20 +24,12 @@ from openai import AsyncOpenAI, OpenAIError
 
 from agents.normalise import normalise, romanise
 from agents.slots.catalog import CatalogIndex, words
+from prompts.escalation import system_prompt
 from tools.base import Tool, ToolError, call_tool
 from tools.bookings import hold_slot
 from tools.context import ToolContext
 from tools.registry import read_only_tools
 
-SYSTEM = (
-    "You are the WhatsApp receptionist of the salon {salon}. Answer the customer briefly, in {language_name}. "
-    "Use the tools for every fact: services, prices, free times, the customer's bookings. Never state a price, a "
-    "time, a stylist's name or a service's name that a tool did not return in this conversation turn. You may hold "
-    "a time with hold_slot but never say a booking is confirmed: the customer confirms with a button afterwards. If "
-    "you cannot help, say a person from the salon will reply."
-)
-LANGUAGE_NAMES = {"en": "English", "hinglish": "Hinglish (Hindi in Latin letters, mixed with English)",
-                  "hi": "Hindi in Devanagari"}
 _PRICE = re.compile(r"₹\s?[\d,]+(?:\.\d{1,2})?")
 _TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
 
@@ -127,8 +119,8 @@ class ToolAgent:
         this turn (None: names are not checked, only prices and times)."""
         by_name = {tool.name: tool for tool in self.tools}
         names = SalonNames.from_catalog(catalog) if catalog is not None else None
-        messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM.format(
-            salon=salon, language_name=LANGUAGE_NAMES.get(language, "English"))}]
+        messages: list[dict[str, Any]] = [{"role": "system",
+                                                  "content": system_prompt(salon, language)}]
         for line in history or []:
             messages.append({"role": "user" if line.get("from") == "customer" else "assistant",
                              "content": line.get("text", "")})

@@ -20,6 +20,7 @@ from cazo import __version__
 from cazo.database import downgrade as downgrade_schema
 from cazo.database import embedded_server, make_owner_engine, migrate, owner_url, schema_revision
 from cazo.embedded_db import POSTGRES_BIN_PATH, EmbeddedDatabaseError
+from cazo.eval_cli import eval_app
 from cazo.settings import Settings, load_settings
 from cazo.whatsapp_cli import whatsapp_app
 
@@ -31,7 +32,6 @@ db_app = typer.Typer(help="The database: embedded server lifecycle, migrations, 
 seed_app = typer.Typer(help="Demo and benchmark data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
-eval_app = typer.Typer(help="Evaluations of the conversation on a throw-away database.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 app.add_typer(whatsapp_app, name="whatsapp")
 
@@ -611,34 +611,6 @@ def notices_command(
         raise _fail(f"--status must be scheduled, sent, cancelled or failed, not {status!r}.", 2)
     _on_salon_database(settings, lambda: notices(settings, tenant=tenant, run=run, status=status, limit=limit,
                                                  as_json=as_json, output=sys.stdout))
-
-
-@eval_app.command("booking-effort")
-def eval_booking_effort(
-    dataset: Annotated[Path | None, typer.Option(help="Booking conversations, one JSON object per line (default: "
-                                                      "evals/datasets/booking_conversations.jsonl)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
-) -> None:
-    """How many messages a customer sends to get a confirmed booking, case by case, and the median.
-
-    Plays each case against the real conversation graph and the CPU router on a throw-away embedded PostgreSQL
-    with the demo salon; after the scripted lines the customer taps Confirm, else the first time, day or service
-    offered. Exits 1 when no case ends in a booking.
-    """
-    from cazo.eval_runs import booking_effort
-    from evals.booking_effort import DATASET, load_cases
-
-    _settings()
-    path = dataset or DATASET
-    try:
-        cases = load_cases(path)
-    except (OSError, ValueError) as exc:
-        raise _fail(f"Cannot read {path}: {exc}", 2) from exc
-    if not cases:
-        raise _fail(f"{path} has no cases.", 2)
-    report = _run(lambda: booking_effort(cases, path, as_json=as_json, output=sys.stdout))
-    if not report["summary"]["booked"]:
-        raise typer.Exit(1)
 
 
 @app.command("version")

@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.graph.state import CompiledStateGraph
@@ -53,6 +53,8 @@ class TurnResult:
     latency_ms: float
     outcome: str = ""  # what the turn achieved: booked, held, asked, answered, handed_over, ... ("" for a duplicate)
     replayed: bool = False  # the turn had run before (its state was saved) but was not recorded: this recorded it
+    usage: dict[str, Any] = field(default_factory=dict)  # the L3 agent's prompt/completion tokens and cost_usd
+    language: str = ""  # the language the turn replied in
 
 
 # Written in the transaction that records the turn (the WhatsApp worker queues the replies and marks the inbound
@@ -144,7 +146,8 @@ def _result(state: dict[str, Any], started: float, *, replayed: bool = False) ->
     return TurnResult(replies=list(state.get("outbox") or []), flow=str(state.get("flow") or ""),
                       understanding=dict(state.get("understanding") or {}),
                       latency_ms=(time.perf_counter() - started) * 1000, outcome=str(state.get("outcome") or ""),
-                      replayed=replayed)
+                      replayed=replayed, usage=dict(state.get("usage") or {}),
+                      language=str(state.get("language") or ""))
 
 
 async def _transcribe(deps: TurnDeps, audio: bytes, mime_type: str | None) -> str | None:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# Bump with any change to the exemplars (and retrain: ``make router``), so eval results name what they measured.
+VERSION = "exemplars-v2"
 EXEMPLARS_DIR = Path(__file__).parent / "intents"
 # The embedding router trained on these exemplars, shipped so a fresh install needs no training (``make router``).
 ROUTER_WEIGHTS = EXEMPLARS_DIR / "router-weights.npz"

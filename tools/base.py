@@ -20,6 +20,7 @@ from sqlalchemy import text
 from domain.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from domain.models import IdempotencyRecord
 from domain.uow import UnitOfWork
+from tools import trace
 from tools.context import Role, ToolContext
 
 In = TypeVar("In", bound=BaseModel)
@@ -82,6 +83,18 @@ async def run_tool(tool: Tool[In, Out], ctx: ToolContext, payload: In | Mapping[
     """Run ``tool`` for ``ctx``. Domain errors propagate (and nothing is changed); the REST surface maps them to
     problem documents, the chat surface to a ``ToolError``."""
     data = parse_input(tool, payload)
+    if not trace.tracing():
+        return await _run(tool, ctx, data, idempotency_key)
+    try:
+        result = await _run(tool, ctx, data, idempotency_key)
+    except DomainError as exc:
+        trace.note(tool.name, data.model_dump(mode="json"), exc.code)
+        raise
+    trace.note(tool.name, data.model_dump(mode="json"), "ok")
+    return result
+
+
+async def _run(tool: Tool[In, Out], ctx: ToolContext, data: In, idempotency_key: str | None) -> Out:
     require_role(ctx, tool.roles, tool.name)
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise InvalidInput(f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.")
