@@ -136,7 +136,7 @@ def report(result: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", default=str(ROOT / "evals" / "datasets" / "understanding.jsonl"))
+    parser.add_argument("--dataset", default=str(ROOT / "evals" / "suites" / "understanding.jsonl"))
     parser.add_argument("--rounds", type=int, default=3, help="passes over the dataset (default 3)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads (default 1, as Cazo runs; 0: torch's own choice)")

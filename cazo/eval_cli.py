@@ -86,11 +86,11 @@ def _save(run: dict[str, Any], settings: Any) -> Path:
     return path
 
 
-def _load_run(name: str, settings: Any) -> dict[str, Any]:
-    from evals.gate import baselines_as_run, load_baselines
+def _load_run(name: str, settings: Any, baselines_dir: Path | None = None) -> dict[str, Any]:
+    from evals.gate import BASELINES_DIR, baselines_as_run, load_baselines
 
     if name == "baseline":
-        prompts, suites = load_baselines()
+        prompts, suites = load_baselines(baselines_dir or BASELINES_DIR)
         if not suites:
             raise _fail("no baselines in evals/baselines/ yet: run `cazo eval run`, then `cazo eval accept`", 2)
         return baselines_as_run(prompts, suites)
@@ -107,7 +107,8 @@ def _load_run(name: str, settings: Any) -> dict[str, Any]:
     return run
 
 
-def _execute(selection: list[tuple[str, str, Path]], settings: Any, quiet: bool) -> dict[str, Any]:
+def _execute(selection: list[tuple[str, str, Path]], settings: Any, quiet: bool,
+             cassettes: Path | None = None) -> dict[str, Any]:
     import logging
     import warnings
 
@@ -119,7 +120,7 @@ def _execute(selection: list[tuple[str, str, Path]], settings: Any, quiet: bool)
     warnings.filterwarnings("ignore")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    return asyncio.run(run_evals(selection, settings, quiet=quiet))
+    return asyncio.run(run_evals(selection, settings, quiet=quiet, cassette_dir=cassettes))
 
 
 def _summary_json(run: dict[str, Any], saved: Path | None, problems: list[Any] | None = None) -> str:
@@ -137,11 +138,11 @@ def _summary_json(run: dict[str, Any], saved: Path | None, problems: list[Any] |
     return json.dumps(body, ensure_ascii=False)
 
 
-def _report(run: dict[str, Any], path: Path, problems: list[Any] | None) -> None:
-    from evals.gate import load_baselines
+def _report(run: dict[str, Any], path: Path, problems: list[Any] | None, baselines_dir: Path | None = None) -> None:
+    from evals.gate import BASELINES_DIR, load_baselines
     from evals.report import write_report
 
-    _, baselines = load_baselines()
+    _, baselines = load_baselines(baselines_dir or BASELINES_DIR)
     write_report(run, baselines, path, problems=problems)
     errors.print(f"report: {path}")
 
@@ -157,6 +158,8 @@ def eval_run(
                                                          "cases")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Also write an HTML report here")] = None,
     failures: Annotated[bool, typer.Option("--failures", help="List every failed case with its reasons")] = False,
+    cassettes: Annotated[Path | None, typer.Option("--cassettes", help="Where recorded model calls are kept "
+                                                                       "(default: evals/cassettes)")] = None,
 ) -> None:
     """Run eval suites (or any dataset) against the real pipeline on a throw-away database with the demo salon.
 
@@ -170,7 +173,7 @@ def eval_run(
 
     settings = _settings()
     selection = _selection(suite, dataset)
-    run = _execute(selection, settings, quiet=as_json or not sys.stderr.isatty())
+    run = _execute(selection, settings, quiet=as_json or not sys.stderr.isatty(), cassettes=cassettes)
     saved = _save(run, settings)
     if as_json:
         print(_summary_json(run, saved))
@@ -190,21 +193,26 @@ def eval_gate(
                                                                 "suite now")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Also write an HTML report here")] = None,
+    baselines_dir: Annotated[Path | None, typer.Option("--baselines", help="The baselines folder (default: "
+                                                                        "evals/baselines)")] = None,
+    cassettes: Annotated[Path | None, typer.Option("--cassettes", help="Where recorded model calls are kept "
+                                                                       "(default: evals/cassettes)")] = None,
 ) -> None:
     """Run every suite and compare with evals/baselines/: exit 1 when a gated metric is worse than its baseline
     by more than its tolerance, when safety violations are not 0, or when a file under prompts/ changed since the
     baseline was accepted. Each problem names the file or the metric and its cases, and what to do."""
-    from evals.gate import compare, load_baselines, prompt_problems
+    from evals.gate import BASELINES_DIR, compare, load_baselines, prompt_problems
     from evals.present import print_problems, print_summary
     from prompts.registry import prompt_hashes
 
     settings = _settings()
-    accepted_prompts, baselines = load_baselines()
+    accepted_prompts, baselines = load_baselines(baselines_dir or BASELINES_DIR)
     if run_file is not None:
         run = _load_run(str(run_file), settings)
         saved = None
     else:
-        run = _execute(_selection(None, None), settings, quiet=as_json or not sys.stderr.isatty())
+        run = _execute(_selection(None, None), settings, quiet=as_json or not sys.stderr.isatty(),
+                       cassettes=cassettes)
         saved = _save(run, settings)
     problems = prompt_problems(prompt_hashes(), accepted_prompts)
     if run.get("prompts") != prompt_hashes() and run_file is not None:
@@ -221,7 +229,7 @@ def eval_gate(
             console.print("[green]eval gate passed[/green]: no gated metric worse than its baseline, prompts as "
                           "accepted")
     if report is not None:
-        _report(run, report, problems)
+        _report(run, report, problems, baselines_dir)
     if problems:
         raise typer.Exit(1)
 
@@ -236,11 +244,13 @@ def _stale_run_problem() -> Any:
 def eval_accept(
     run_file: Annotated[Path | None, typer.Option("--run", help="The run to accept (default: the latest, "
                                                                 "DATA_DIR/evals/runs/latest.json)")] = None,
+    baselines_dir: Annotated[Path | None, typer.Option("--baselines", help="The baselines folder (default: "
+                                                                        "evals/baselines)")] = None,
 ) -> None:
     """Record a run as the new baseline: evals/baselines/<suite>.json and the prompt hashes. Commit them (with
     evals/cassettes/ if it recorded any) for a reviewer to see what the change did."""
     from evals.cases import SUITES
-    from evals.gate import accept
+    from evals.gate import BASELINES_DIR, accept
     from prompts.registry import prompt_hashes
 
     settings = _settings()
@@ -248,11 +258,8 @@ def eval_accept(
     if run.get("prompts") != prompt_hashes():
         raise _fail("this run was made with other prompt files than the tree has now: run `cazo eval run` "
                     "again, then accept", 1)
-    suites = {name: data for name, data in run["suites"].items() if not name.startswith("dataset:")}
-    if not suites:
-        raise _fail("this run has no suites to accept (only --dataset files): run `cazo eval run`", 1)
     try:
-        written = accept({**run, "suites": suites}, all_suites=tuple(s.name for s in SUITES))
+        written = accept(run, baselines_dir or BASELINES_DIR, all_suites=tuple(s.name for s in SUITES))
     except ValueError as exc:
         raise _fail(str(exc), 1) from exc
     for path in written:
@@ -265,13 +272,15 @@ def eval_diff(
     a: Annotated[str, typer.Argument(help="A run file, or latest, or baseline")],
     b: Annotated[str, typer.Argument(help="A run file, or latest, or baseline")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    baselines_dir: Annotated[Path | None, typer.Option("--baselines", help="The baselines folder (default: "
+                                                                        "evals/baselines)")] = None,
 ) -> None:
     """Which cases changed between two runs (fixed, broken, failing differently), and the metrics side by side."""
     from evals.gate import changed_cases
     from evals.present import print_diff
 
     settings = _settings()
-    left, right = _load_run(a, settings), _load_run(b, settings)
+    left, right = _load_run(a, settings, baselines_dir), _load_run(b, settings, baselines_dir)
     if not set(left["suites"]) & set(right["suites"]):
         raise _fail("the two runs have no suite in common", 2)
     if as_json:

@@ -56,24 +56,25 @@ async def booking_effort(cases: list[dict[str, Any]], dataset: Path, *, as_json:
 
 
 def _cassette_client(settings: Any, *, prompt: str, model: str, base_url: str | None, key: str | None,
-                     timeout_s: float, cassettes: list[Any]) -> Any:
+                     timeout_s: float, cassettes: list[Any], directory: Path | None) -> Any:
     """An openai client whose HTTP goes through the cassette for ``prompt``/``model``: replayed when recorded,
     recorded from ``base_url`` when a key or URL is configured, refused (the model is unavailable) otherwise."""
     import httpx
 
-    from evals.cassettes import Cassette
+    from evals.cassettes import CASSETTES_DIR, Cassette
     from prompts.registry import group_hash
     from serving.openai_compat import ChatEndpoint, make_async_client
 
     live = key is not None or base_url is not None
-    cassette = Cassette(prompt, group_hash(prompt), model, upstream=httpx.AsyncHTTPTransport() if live else None)
+    cassette = Cassette(prompt, group_hash(prompt), model, upstream=httpx.AsyncHTTPTransport() if live else None,
+                        directory=directory or CASSETTES_DIR)
     cassettes.append(cassette)
     endpoint = ChatEndpoint(base_url, model, key, timeout_s=timeout_s)
     return make_async_client(endpoint, max_retries=1 if live else 0,
                              http_client=httpx.AsyncClient(transport=cassette, timeout=timeout_s))
 
 
-def _models(settings: Any, cassettes: list[Any]) -> tuple[Any, Any, Any, dict[str, Any]]:
+def _models(settings: Any, cassettes: list[Any], directory: Path | None) -> tuple[Any, Any, Any, dict[str, Any]]:
     """L2 router, L3 router and L3 tool agent for an eval run, and how each is served."""
     from agents.escalation import ToolAgent
     from agents.routers.llm import ChatModelRouter
@@ -87,7 +88,7 @@ def _models(settings: Any, cassettes: list[Any]) -> tuple[Any, Any, Any, dict[st
         vllm_key = settings.vllm_api_key.get_secret_value() if settings.vllm_api_key else None
         client = _cassette_client(settings, prompt="router", model=settings.vllm_model,
                                   base_url=settings.vllm_base_url, key=vllm_key, timeout_s=settings.vllm_timeout_s,
-                                  cassettes=cassettes)
+                                  cassettes=cassettes, directory=directory)
         router = ChatModelRouter(client, settings.vllm_model, name="llm")
         about["l2"] = {"router": "llm", "model": settings.vllm_model,
                        "served": "recording from " + settings.vllm_base_url if settings.vllm_base_url
@@ -97,10 +98,11 @@ def _models(settings: Any, cassettes: list[Any]) -> tuple[Any, Any, Any, dict[st
         about["l2"] = {"router": "embedding", "model": settings.embedding_model, "served": "local CPU"}
     l3_client = _cassette_client(settings, prompt="router", model=settings.openai_model,
                                  base_url=settings.openai_base_url if l3_live else None, key=l3_key,
-                                 timeout_s=settings.openai_timeout_s, cassettes=cassettes)
+                                 timeout_s=settings.openai_timeout_s, cassettes=cassettes, directory=directory)
     agent_client = _cassette_client(settings, prompt="escalation", model=settings.openai_model,
                                     base_url=settings.openai_base_url if l3_live else None, key=l3_key,
-                                    timeout_s=settings.openai_timeout_s, cassettes=cassettes)
+                                    timeout_s=settings.openai_timeout_s, cassettes=cassettes,
+                                    directory=directory)
     about["l3"] = {"model": settings.openai_model,
                    "served": "recording from " + (settings.openai_base_url or "OpenAI") if l3_live
                    else "cassettes only"}
@@ -122,7 +124,8 @@ def _git() -> dict[str, Any]:
     return {"commit": commit, "dirty": dirty}
 
 
-async def run_evals(selection: list[tuple[str, str, Path]], settings: Any, *, quiet: bool = False) -> dict[str, Any]:
+async def run_evals(selection: list[tuple[str, str, Path]], settings: Any, *, quiet: bool = False,
+                    cassette_dir: Path | None = None) -> dict[str, Any]:
     """Run the datasets in ``selection`` ((name, kind, path), already validated) against a throw-away database
     with the demo salon, and return the run record (see evals/README.md)."""
     import time
@@ -147,7 +150,7 @@ async def run_evals(selection: list[tuple[str, str, Path]], settings: Any, *, qu
     started = time.perf_counter()
     loaded = {name: case_files.load(path)[1] for name, _, path in selection}
     cassettes: list[Any] = []
-    router, l3, agent, models = _models(settings, cassettes)
+    router, l3, agent, models = _models(settings, cassettes, cassette_dir)
     live = any(c.upstream is not None for c in cassettes)
     suites: dict[str, Any] = {}
     with throwaway_server("cazo-eval-") as server:

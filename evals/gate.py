@@ -104,7 +104,7 @@ def accept(run: dict[str, Any], directory: Path = BASELINES_DIR, *, all_suites: 
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for suite in run["suites"]:
-        path = directory / f"{suite}.json"
+        path = directory / f"{suite.replace(':', '-')}.json"
         path.write_text(json.dumps(baseline_of(run, suite), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                         encoding="utf-8")
         written.append(path)

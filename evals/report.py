@@ -67,7 +67,19 @@ def _suite(name: str, data: dict[str, Any], base: dict[str, Any] | None) -> str:
     if metrics.get("confusion"):
         out.append("<h3>Intent confusion (rows: expected, columns: got)</h3>" + confusion_svg(metrics["confusion"]))
     out.append(_cases(data, base))
+    out.append(_all_cases(data))
     return "\n".join(out)
+
+
+def _all_cases(data: dict[str, Any]) -> str:
+    """Every case in one line (folded): what it was and whether it passed."""
+    rows = []
+    for result in data["results"]:
+        said = result.get("text") or " / ".join(t.get("said") or "" for t in result.get("turns") or [])
+        mark = "<span class=ok>pass</span>" if result["ok"] else "<span class=bad>FAIL</span>"
+        rows.append(f"<tr><td>{escape(result['id'])}</td><td>{mark}</td><td>{escape(said[:300])}</td></tr>")
+    return (f"<details><summary>All {len(rows)} cases</summary><table><tr><th>case</th><th></th><th>message"
+            f"</th></tr>{''.join(rows)}</table></details>")
 
 
 def _metrics_table(kind: str, metrics: dict[str, Any], base: dict[str, Any] | None) -> str:

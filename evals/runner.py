@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from agents.escalation import ToolAgent
 from agents.understand import Understander
@@ -274,7 +275,8 @@ async def _final(bench: Bench, deps: TurnDeps, others_before: str) -> dict[str, 
     async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("eval"),
                           clock=bench.clock) as uow:
         rows = list((await uow.session.execute(
-            select(Booking).where(Booking.customer_id == deps.customer_id))).scalars().unique())
+            select(Booking).options(selectinload(Booking.items))
+            .where(Booking.customer_id == deps.customer_id))).scalars().unique())
         views = await booking_views(rows, uow)
         customer = await uow.session.get(Customer, deps.customer_id)
         handoff = await uow.session.scalar(select(Handoff.id).where(
@@ -286,6 +288,8 @@ async def _final(bench: Bench, deps: TurnDeps, others_before: str) -> dict[str, 
             "'checked_in')"))
     bookings = []
     for view in views:
+        if view.status in ("cancelled", "expired") and view.hold_expires_at is not None:
+            continue  # a hold let go before it was confirmed (confirming clears the expiry): never a booking
         local = view.starts_at.astimezone(deps.salon.zone)
         bookings.append({"services": [i.service for i in view.items], "staff": sorted({i.staff for i in view.items}),
                          "date": local.date().isoformat(), "time": local.strftime("%H:%M"), "status": view.status})

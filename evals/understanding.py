@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-DATASET = Path(__file__).parent / "datasets" / "understanding.jsonl"
+DATASET = Path(__file__).parent / "suites" / "understanding.jsonl"
 
 
 @dataclass

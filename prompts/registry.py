@@ -50,9 +50,10 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def prompt_files(root: Path = PROMPTS_DIR) -> tuple[PromptFile, ...]:
+def prompt_files(root: Path | None = None) -> tuple[PromptFile, ...]:
     """Every file under ``root`` (caches excluded), in path order, with its group, version and content hash. A
     file a group names but that is missing is not listed (the test for the registry catches it)."""
+    root = root or PROMPTS_DIR
     owner = {name: group for group in GROUPS for name in group.files}
     found = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -65,7 +66,7 @@ def prompt_files(root: Path = PROMPTS_DIR) -> tuple[PromptFile, ...]:
     return tuple(found)
 
 
-def prompt_hashes(root: Path = PROMPTS_DIR) -> dict[str, str]:
+def prompt_hashes(root: Path | None = None) -> dict[str, str]:
     """``{"prompts/<path>": sha256}`` for every file: what an eval run records and the gate compares."""
     return {f"prompts/{f.path}": f.sha256 for f in prompt_files(root)}
 
@@ -74,11 +75,12 @@ def versions() -> dict[str, str]:
     return {group.name: group.version for group in GROUPS}
 
 
-def group_hash(name: str, root: Path = PROMPTS_DIR) -> str:
+def group_hash(name: str, root: Path | None = None) -> str:
     """One hash over a group's files (name and content), e.g. the prompt a cassette was recorded with."""
     group = next((g for g in GROUPS if g.name == name), None)
     if group is None:
         raise ValueError(f"no prompt group {name!r}; have {', '.join(g.name for g in GROUPS)}")
+    root = root or PROMPTS_DIR
     digest = hashlib.sha256(group.version.encode())
     for relative in group.files:
         path = root / relative

@@ -14,7 +14,7 @@ from agents.routers.base import RouterContext
 from agents.routers.embedding import EmbeddingRouter, prepare
 from prompts.exemplars import ROUTER_WEIGHTS, Exemplar, load_exemplars
 
-DATASETS = Path(__file__).parents[2] / "evals" / "datasets"
+DATASETS = Path(__file__).parents[2] / "evals" / "suites"
 
 
 SMALL = tuple(
@@ -36,7 +36,7 @@ def held_out(name: str = "understanding.jsonl") -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], [r["expect"]["intent"] for r in rows]
 
 
-@pytest.mark.parametrize("name", ["understanding.jsonl", "understanding_blind.jsonl"])
+@pytest.mark.parametrize("name", ["understanding.jsonl", "blind.jsonl"])
 def test_the_held_out_sets_share_no_message_of_three_words_or_more_with_the_exemplars(name: str) -> None:
     """Short messages ("yes", "thank you", "STOP") are bound to repeat; anything longer must not, or the held-out
     accuracy would be measured on training data."""

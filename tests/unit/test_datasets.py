@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DATASETS = ROOT / "evals" / "datasets"
+DATASETS = ROOT / "evals" / "suites"
 # name -> (least messages, least per intent, least with a date or time label)
-SIZES = {"understanding.jsonl": (400, 10, 150), "understanding_blind.jsonl": (200, 6, 80)}
+SIZES = {"understanding.jsonl": (400, 10, 150), "blind.jsonl": (200, 6, 80)}
 
 INTENTS = {
     "greet",
@@ -118,4 +118,4 @@ def test_the_two_sets_share_no_message_of_three_words_or_more():
         folded = (" ".join(json.loads(line)["text"].lower().split()) for line in rows if line.strip())
         return {text for text in folded if len(text.split()) >= 3}
 
-    assert texts("understanding.jsonl") & texts("understanding_blind.jsonl") == set()
+    assert texts("understanding.jsonl") & texts("blind.jsonl") == set()
