@@ -132,6 +132,7 @@ async def run_evals(selection: list[tuple[str, str, Path]], settings: Any, *, qu
     import uuid
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy import text
 
     from agents.guards import InputGuard
     from agents.understand import Understander
@@ -157,9 +158,13 @@ async def run_evals(selection: list[tuple[str, str, Path]], settings: Any, *, qu
         url = server.url()
         owner = make_owner_engine(url)
         await migrate(owner, app_role=APP_ROLE)
-        await owner.dispose()
         await prepare_checkpoint_tables(url, APP_ROLE)
         app = make_app_engine(url, app_role=APP_ROLE)
+
+        async def forget(customer_id: uuid.UUID) -> None:
+            async with owner.begin() as connection:
+                await connection.execute(text("DELETE FROM bookings WHERE customer_id = :c"), {"c": customer_id})
+
         try:
             sessions = make_session_factory(app)
             clock = FixedClock(datetime.fromisoformat(DEFAULT_NOW))
@@ -170,7 +175,7 @@ async def run_evals(selection: list[tuple[str, str, Path]], settings: Any, *, qu
                                         threshold=settings.router_threshold)
             async with open_checkpointer(url, APP_ROLE) as saver:
                 bench = Bench(sessions=sessions, clock=clock, understander=understander,
-                              graph=build_customer_graph(saver), pool=saver.conn, agent=agent)
+                              graph=build_customer_graph(saver), pool=saver.conn, agent=agent, forget=forget)
                 columns = (TextColumn("{task.description:>14}"), BarColumn(), MofNCompleteColumn(),
                            TimeElapsedColumn())
                 with Progress(*columns, disable=quiet, transient=False) as progress:
@@ -195,6 +200,7 @@ async def run_evals(selection: list[tuple[str, str, Path]], settings: Any, *, qu
                             time.perf_counter() - suite_started, 2), "metrics": metrics, "results": results}
         finally:
             await app.dispose()
+            await owner.dispose()
             for cassette in cassettes:
                 cassette.save()
             for closable in (l3, agent):

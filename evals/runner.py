@@ -2,8 +2,9 @@
 cases through the conversation graph, its tools and the database. The composition root (``cazo.eval_runs``) builds
 the :class:`Bench` on a throw-away database with the demo salon seeded.
 
-Conversation cases run one after another in file order, each as a new customer at the case's ``now`` (a fixed
-clock): they share one salon's calendar, so running them at once would make a case's free times depend on timing.
+Conversation cases run one after another, each as a new customer at the case's ``now`` (a fixed clock), and each
+starts from the seeded salon: what a case booked is removed after it (``Bench.forget``), so no case depends on the
+ones before it. They share one calendar while they run, so they do not run at once.
 Message cases touch no data: they run concurrently when their model calls go over the network (``concurrency``,
 set when recording), and one at a time otherwise, so each one's latency is its own and not its neighbours' too.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time as timer
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +60,8 @@ class Bench:
     salons: dict[str, Salon] = field(default_factory=dict)
     seeded_people: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     phones: int = 0
+    # Removes a case customer's bookings after the case (a connection that may; the app role may not delete them).
+    forget: Callable[[uuid.UUID], Awaitable[None]] | None = None
 
     async def salon(self, slug: str) -> Salon:
         if slug not in self.salons:
@@ -168,6 +171,8 @@ async def _conversation(bench: Bench, case: dict[str, Any], phone: str) -> dict[
         failures += [f"turn {number}: {p}" for p in turn_problems]
         turns.append({**got, "ok": not turn_problems, "failures": turn_problems})
     final = await _final(bench, deps, others_before)
+    if bench.forget is not None:
+        await bench.forget(deps.customer_id)
     failures += _final_failures(case, final, turns, all_calls, bench.seeded_people.get(salon.context.slug))
     return {"id": case["id"], "ok": not failures, "failures": failures, "turns": turns, "final": final,
             "lang": case.get("lang"), "use_case": case.get("use_case"), "category": case.get("category"),
