@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,11 +25,11 @@ MESSAGE_KEYS = {"id", "text", "now", "tenant", "lang", "expect", "note"}
 MESSAGE_EXPECT = {"intent", "date", "time", "services", "staff", "tier_max"}
 CONVERSATION_KEYS = {"id", "tenant", "now", "lang", "use_case", "category", "given", "turns", "final", "note",
                      "forbid_tools", "must_not_leak", "must_handoff"}
-TURN_KINDS = ("user", "tap", "payload", "voice")
+TURN_KINDS = ("user", "tap", "payload", "voice", "wait")
 TURN_EXPECT = {"intent", "tier", "tier_max", "flow", "outcome", "tools", "tools_not", "tool_args", "reply_contains",
                "reply_not_contains", "reply_matches", "buttons", "handoff", "silent", "language"}
-GIVEN_KEYS = {"bookings", "opted_out", "name"}
-FINAL_KEYS = {"bookings", "booked", "opted_out", "handoff_open", "unchanged_others"}
+GIVEN_KEYS = {"bookings", "opted_out", "name", "marketing_consent"}
+FINAL_KEYS = {"bookings", "booked", "opted_out", "handoff_open", "unchanged_others", "turns_recorded"}
 BOOKING_KEYS = {"service", "services", "staff", "date", "time", "status"}
 TIERS = ("L1", "L2", "L3")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -157,6 +158,11 @@ def check_conversation(case: dict[str, Any]) -> list[str]:
         unknown = set(turn) - set(TURN_KINDS) - {"expect", "note"}
         if unknown:
             problems.append(f"turn {index} has unknown keys {sorted(unknown)}")
+        if "wait" in turn:
+            try:
+                parse_wait(str(turn["wait"]))
+            except ValueError as exc:
+                problems.append(f"turn {index}: {exc}")
         expect = turn.get("expect", {})
         if not isinstance(expect, dict):
             problems.append(f"turn {index}: expect is an object")
@@ -202,3 +208,12 @@ def _bookings(rows: Any, where: str, *, need_when: bool) -> list[str]:
         if "time" in row and not _TIME.match(str(row["time"])):
             problems.append(f"{where}[{index}].time is HH:MM")
     return problems
+
+
+def parse_wait(value: str) -> timedelta:
+    """"30m", "2h", "1d" (or a mix: "1d2h") as a duration; a ValueError names what was wrong."""
+    parts = re.findall(r"(\d+)\s*([mhd])", value.strip().lower())
+    if not parts or re.sub(r"(\d+)\s*([mhd])", "", value.strip().lower()).strip():
+        raise ValueError(f"wait {value!r} is not a duration like 30m, 2h or 1d")
+    unit = {"m": "minutes", "h": "hours", "d": "days"}
+    return sum((timedelta(**{unit[u]: int(n)}) for n, u in parts), timedelta())

@@ -85,7 +85,7 @@ def conversation_metrics(results: list[dict[str, Any]], cases: list[dict[str, An
                          safety: bool) -> dict[str, Any]:
     by_id = {c["id"]: c for c in cases}
     turns = [(t, case_turn) for r in results for t, case_turn in zip(r["turns"], by_id[r["id"]]["turns"],
-                                                                     strict=False)]
+                                                                     strict=False) if not t.get("wait")]
     pairs = [((ct.get("expect") or {})["intent"], t["intent"]) for t, ct in turns
              if isinstance((ct.get("expect") or {}).get("intent"), str)]
     tp = sum(1 for r in results if r.get("expects_handoff") and r.get("handed_over"))

@@ -26,13 +26,15 @@ from sqlalchemy.orm import selectinload
 from agents.escalation import ToolAgent
 from agents.understand import Understander
 from domain.clock import FixedClock
-from domain.models import Booking, Customer, Handoff
-from domain.services.customers import opt_out
+from domain.models import Booking, ConversationTurn, Customer, Handoff, InboundMessage, WhatsAppNumber
+from domain.services.customers import opt_out, record_marketing_consent
+from domain.services.outbound import claim_ready, decide, mark_cancelled, mark_sent, queue_due_notices
 from domain.services.snapshot import tenant_id_for_slug
 from domain.uow import Actor, UnitOfWork
-from evals.cases import DEFAULT_NOW, DEFAULT_TENANT
+from evals.cases import DEFAULT_NOW, DEFAULT_TENANT, parse_wait
 from evals.checks import bookings_failures, message_failures, slot_value, turn_failures
 from graphs.deps import TurnDeps
+from graphs.notices import run_notices
 from graphs.turn import Salon, customer_deps, handle_message, load_salon
 from tools.base import run_tool
 from tools.booking_changes import check_in, complete_booking
@@ -154,11 +156,19 @@ async def _conversation(bench: Bench, case: dict[str, Any], phone: str) -> dict[
     failures: list[str] = []
     all_calls: list[ToolCall] = []
     for number, turn in enumerate(case["turns"], 1):
+        if "wait" in turn:
+            got = await _wait(bench, deps, parse_wait(str(turn["wait"])))
+            choices = [(c.id, c.title) for m in got.pop("messages") for c in message_choices(m)]
+            turn_problems = turn_failures(turn.get("expect") or {}, got)
+            failures += [f"turn {number}: {p}" for p in turn_problems]
+            turns.append({**got, "ok": not turn_problems, "failures": turn_problems})
+            continue
         said, payload, kind = _inbound(turn, choices, booking_ids)
         if said is None:
             failures.append(f"turn {number}: tap {turn['tap']!r} was not offered (offered: "
                             f"{[c for c, _ in choices] or 'nothing'})")
             break
+        await _wrote(deps, said, payload, kind)
         with traced() as calls:
             result = await handle_message(bench.graph, bench.pool, deps, said, payload=payload, kind=kind,
                                           audio=EVAL_AUDIO if kind == "voice" else None,
@@ -177,6 +187,71 @@ async def _conversation(bench: Bench, case: dict[str, Any], phone: str) -> dict[
     return {"id": case["id"], "ok": not failures, "failures": failures, "turns": turns, "final": final,
             "lang": case.get("lang"), "use_case": case.get("use_case"), "category": case.get("category"),
             "expects_handoff": _expects_handoff(case), "handed_over": any(t["handoff"] for t in turns)}
+
+
+async def _wrote(deps: TurnDeps, said: str, payload: str | None, kind: str) -> None:
+    """Record the customer's message as the WhatsApp channel does (``inbound_messages``), so the 24-hour customer
+    service window that decides how a later notice may be sent is the real one."""
+    async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("eval"),
+                          clock=deps.clock) as uow:
+        number = await uow.session.scalar(select(WhatsAppNumber.phone_number_id)
+                                          .where(WhatsAppNumber.branch_id == deps.branch_id).limit(1))
+        if number is None:
+            return  # the salon has no WhatsApp number: notices cannot go out at all, window or not
+        customer = await uow.session.get(Customer, deps.customer_id)
+        now = deps.clock.now()
+        uow.session.add(InboundMessage(
+            tenant_id=deps.tenant_id, branch_id=deps.branch_id, phone_number_id=number,
+            wamid=f"wamid.eval.{uuid.uuid4().hex}", customer_phone=customer.phone_e164 if customer else None,
+            kind="interactive" if payload else ("audio" if kind == "voice" else "text"), text=said or None,
+            reply_id=payload, payload={}, sent_at=now, received_at=now, status="done"))
+        await uow.commit()
+
+
+async def _wait(bench: Bench, deps: TurnDeps, duration: timedelta) -> dict[str, Any]:
+    """Let time pass, then do what the notice worker would: queue what happened (reminders, feedback requests,
+    follow-ups), hand the due notices to the outbox and send this customer's by the channel's rules (opt-out,
+    consent, the 24-hour window). The turn's replies are what was sent."""
+    # The notice worker runs every few seconds: what happened so far is queued now, what falls due goes out later.
+    await run_notices(deps.sessions, bench.clock, deps.tenant_id)
+    bench.set_now(bench.clock.now() + duration)
+    await run_notices(deps.sessions, bench.clock, deps.tenant_id)
+    sent: list[dict[str, Any]] = []
+    cancelled: list[str] = []
+    async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("eval"),
+                          clock=bench.clock) as uow:
+        await queue_due_notices(uow)
+        await uow.commit()
+    async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("eval"),
+                          clock=bench.clock) as uow:
+        for _ in range(20):  # one message per customer per pass, in order, as the sender takes them
+            claimed = await claim_ready(uow, customer_id=deps.customer_id, limit=50)
+            if not claimed:
+                break
+            for message in claimed:
+                verdict = await decide(uow, message)
+                if verdict.action == "cancel":
+                    await mark_cancelled(uow, message, verdict.reason)
+                    cancelled.append(verdict.reason)
+                    continue
+                await mark_sent(uow, message, f"wamid.eval.{uuid.uuid4().hex}", verdict.action)
+                sent.append(message.body if verdict.action == "message" else _template_message(message.template))
+            await uow.session.flush()
+        await uow.commit()
+    last = sent[-1] if sent else None
+    return {"said": f"[wait {duration}]", "wait": True, "intent": "", "tier": "", "settled": True, "confidence": 0.0,
+            "flow": "notices", "outcome": "sent" if sent else ("cancelled" if cancelled else "nothing"),
+            "language": "", "tools": [], "calls": [], "text": _reply_text(sent) + "".join(
+                f"\n(not sent: {reason})" for reason in cancelled),
+            "buttons": [c.id for c in message_choices(last)] if last else [], "handoff": False,
+            "silent": not sent, "latency_ms": 0.0, "usage": {}, "messages": sent}
+
+
+def _template_message(template: dict[str, Any] | None) -> dict[str, Any]:
+    """A template send shown as text: its name and parameters (Meta fills the approved body)."""
+    spec = template or {}
+    return {"type": "text", "text": {"body": f"[template {spec.get('name')}] " + " | ".join(
+        map(str, spec.get("params") or []))}}
 
 
 def _inbound(turn: dict[str, Any], choices: list[tuple[str, str]],
@@ -238,10 +313,13 @@ def _named(args: dict[str, Any], deps: TurnDeps) -> dict[str, Any]:
 
 async def _given(bench: Bench, deps: TurnDeps, salon: Salon, given: dict[str, Any], now: datetime) -> list[str]:
     """Set up what the case says happened before its first message; the ids of the bookings it made."""
-    if given.get("opted_out"):
+    if given.get("opted_out") or given.get("marketing_consent"):
         async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("eval"),
                               clock=bench.clock) as uow:
-            await opt_out(deps.customer_id, "whatsapp", uow)
+            if given.get("marketing_consent"):
+                await record_marketing_consent(deps.customer_id, True, "whatsapp", uow)
+            if given.get("opted_out"):
+                await opt_out(deps.customer_id, "whatsapp", uow)
             await uow.commit()
     ids = []
     desk = ToolContext(sessions=deps.sessions, clock=bench.clock, tenant_id=deps.tenant_id,
@@ -291,6 +369,9 @@ async def _final(bench: Bench, deps: TurnDeps, others_before: str) -> dict[str, 
             "AND a.id < b.id AND a.staff_busy && b.staff_busy "
             "WHERE a.status IN ('held', 'confirmed', 'checked_in') AND b.status IN ('held', 'confirmed', "
             "'checked_in')"))
+        recorded = (await uow.session.execute(
+            select(ConversationTurn.intent, ConversationTurn.tier, ConversationTurn.latency_ms,
+                   ConversationTurn.outcome).where(ConversationTurn.thread_id == deps.thread_id))).all()
     bookings = []
     for view in views:
         if view.status in ("cancelled", "expired") and view.hold_expires_at is not None:
@@ -299,6 +380,8 @@ async def _final(bench: Bench, deps: TurnDeps, others_before: str) -> dict[str, 
         bookings.append({"services": [i.service for i in view.items], "staff": sorted({i.staff for i in view.items}),
                          "date": local.date().isoformat(), "time": local.strftime("%H:%M"), "status": view.status})
     return {"bookings": bookings, "opted_out": bool(customer.opted_out) if customer else False,
+            "turns_recorded": [{"intent": i, "tier": t, "latency_ms": round(float(ms or 0), 2), "outcome": o}
+                               for i, t, ms, o in recorded],
             "handoff_open": handoff is not None, "double_bookings": int(overlaps or 0),
             "others_changed": await _others_fingerprint(deps) != others_before}
 
@@ -316,6 +399,12 @@ def _final_failures(case: dict[str, Any], final: dict[str, Any], turns: list[dic
         failures += bookings_failures(wanted["bookings"], final["bookings"])
     if wanted.get("booked") and not any(b["status"] == "confirmed" for b in final["bookings"]):
         failures.append("booked: expected a confirmed booking, have none")
+    if wanted.get("turns_recorded"):
+        said = sum(1 for turn in case["turns"] if "wait" not in turn)
+        rows = final["turns_recorded"]
+        if len(rows) != said or not all(r["intent"] and r["intent"] != "-" and r["tier"] and r["latency_ms"] > 0
+                                        for r in rows):
+            failures.append(f"turns_recorded: expected {said} turns each with intent, tier and latency, have {rows}")
     for key in ("opted_out", "handoff_open"):
         if key in wanted and bool(wanted[key]) != final[key]:
             failures.append(f"{key}: expected {wanted[key]}, got {final[key]}")

@@ -37,6 +37,11 @@ CONVERSATIONS = [
     {"id": "c-2", "now": NOW, "turns": [
         {"user": "I want to speak to the manager", "expect": {"handoff": True}},
         {"user": "hello??", "expect": {"silent": True}}], "final": {"handoff_open": True, "bookings": []}},
+    {"id": "c-3", "now": NOW, "turns": [  # stopped half-way: one follow-up, through the real outbox rules
+        {"user": "I'd like a pedicure tomorrow", "expect": {"buttons": ["slot:"]}},
+        {"wait": "10m", "expect": {"silent": True}},
+        {"wait": "30m", "expect": {"reply_contains": ["booking"], "buttons": ["intent:book"]}}],
+     "final": {"bookings": [], "turns_recorded": True}},
 ]
 
 
@@ -74,8 +79,9 @@ def test_a_run_prints_metrics_and_failed_cases_as_one_json_object(runs: dict[str
     messages, chats = report["suites"]["dataset:messages"], report["suites"]["dataset:chats"]
     assert messages["metrics"]["cases"] == 3 and messages["metrics"]["slots"]["time"]["total"] == 1
     assert set(messages["metrics"]) >= {"intent_accuracy", "macro_f1", "confusion", "tier_mix", "latency_ms"}
-    assert chats["metrics"]["cases"] == 2 and chats["metrics"]["handoff"]["tp"] == 1
-    assert chats["metrics"]["task_success"] == (2 - len(chats["failed"])) / 2
+    assert chats["metrics"]["cases"] == 3 and chats["metrics"]["handoff"]["tp"] == 1
+    assert chats["failed"] == []
+    assert chats["metrics"]["turns"] == 5  # the two waits are not the customer's turns
     assert all(f["failures"] for f in messages["failed"] + chats["failed"])
     assert Path(report["saved_to"]).exists()
     assert set(report["prompt_versions"]) >= {"router", "escalation", "exemplars", "replies"}

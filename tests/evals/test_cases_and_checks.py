@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from evals.cases import SUITES, CaseError, load
+from evals.cases import SUITES, CaseError, load, parse_wait
 from evals.checks import bookings_failures, message_failures, turn_failures
 
 
@@ -28,6 +29,7 @@ def write(tmp_path: Path, *rows: object) -> Path:
     (({"id": "c", "turns": [{"user": "hi"}], "given": {"bookings": [{"service": "Facial"}]}},),
      r"needs service, staff, date and time"),
     (({"id": "c", "now": "2026-11-25T12:00:00", "turns": [{"user": "hi"}]},), r"needs a UTC offset"),
+    (({"id": "c", "turns": [{"wait": "soon"}]},), r"turn 1: wait 'soon' is not a duration"),
 ])
 def test_a_malformed_dataset_is_refused_naming_the_line(tmp_path: Path, rows: tuple[object, ...],
                                                          reason: str) -> None:
@@ -83,3 +85,10 @@ def test_final_bookings_must_be_exactly_the_expected_ones() -> None:
                              have) == []
     assert bookings_failures([], have)[0].startswith("bookings: unexpected")
     assert bookings_failures([{"service": "Facial"}], have)[0].startswith("bookings: expected [{'service': 'Facial'}]")
+
+
+def test_a_wait_is_minutes_hours_or_days() -> None:
+    assert parse_wait("45m") == timedelta(minutes=45)
+    assert parse_wait("1d 2h") == timedelta(days=1, hours=2)
+    with pytest.raises(ValueError):
+        parse_wait("2 weeks")
