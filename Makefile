@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint typecheck pytest db-start db-stop db-status seed router clean
+.PHONY: run test eval install lint typecheck pytest db-start db-stop db-status seed router clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Cazo needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -21,6 +21,10 @@ run: $(STAMP)
 
 ## Lint, type-check and run the whole test suite
 test: lint typecheck pytest
+
+## Run every eval suite and compare with evals/baselines (what CI runs after the tests)
+eval: $(STAMP)
+	$(BIN)/cazo eval gate
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_understanding.py [--rounds 3] [--dataset FILE] [--threads N] [--json]
 
-Workload: the messages of evals/datasets/understanding.jsonl (450 WhatsApp messages in English, Hinglish and Hindi)
+Workload: the messages of evals/suites/understanding.jsonl (450 WhatsApp messages in English, Hinglish and Hindi)
 against the built-in demo salon, one message at a time, as the conversation engine calls it. Each message goes
 through the whole pipeline (normalise, guard, L1 rules, then the L2 embedding router if no rule claims it, then the
 slot readers); its latency is filed under the tier that settled it. Rows:

@@ -1,6 +1,6 @@
 """Scoring ``cazo nlu --batch`` results against a labelled understanding set.
 
-    cazo nlu --batch evals/datasets/understanding.jsonl > /tmp/results.jsonl
+    cazo nlu --batch evals/suites/understanding.jsonl > /tmp/results.jsonl
     python -m evals.understanding /tmp/results.jsonl [--dataset FILE] [--json]
 
 Measures, on the messages of the dataset:
@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from evals.checks import service_found
 
 DATASET = Path(__file__).parent / "suites" / "understanding.jsonl"
 
@@ -77,20 +79,6 @@ def load_jsonl(path: Path | str) -> list[dict[str, Any]]:
             handle.close()
 
 
-def _service_found(label: str, found: list[dict[str, Any]]) -> bool:
-    """A generic label ("haircut") is found when a matched service (or an unresolved mention's candidates, or the
-    words the customer used) carries it."""
-    label = label.casefold()
-    for mention in found:
-        names = [mention.get("name") or "", mention.get("text") or ""]
-        names += [c.get("name", "") for c in mention.get("candidates", [])]
-        folded = [n.casefold().replace("-", " ").replace("colour", "color") for n in names]
-        wanted = label.replace("-", " ").replace("colour", "color")
-        if any(wanted in n or n and n in wanted for n in folded):
-            return True
-    return False
-
-
 def score(dataset: list[dict[str, Any]], results: list[dict[str, Any]]) -> UnderstandingScore:
     by_id = {r.get("id"): r for r in results}
     report = UnderstandingScore()
@@ -123,7 +111,7 @@ def score(dataset: list[dict[str, Any]], results: list[dict[str, Any]]) -> Under
                 if not ok:
                     slot_misses.append(f"{key} {slots.get(key)} != {expect[key]}")
         if "services" in expect:
-            ok = all(_service_found(label, slots.get("services") or []) for label in expect["services"])
+            ok = all(service_found(label, slots.get("services") or []) for label in expect["services"])
             report.services.add(ok)
             if not ok:
                 slot_misses.append(f"services {[s.get('name') or s.get('text') for s in slots.get('services') or []]}"
