@@ -101,11 +101,12 @@ def _metrics_table(kind: str, metrics: dict[str, Any], base: dict[str, Any] | No
 
 def confusion_svg(confusion: dict[str, dict[str, int]]) -> str:
     """A heat map: each cell's shade is its share of the row (what the expected intent became), the diagonal
-    green, the rest red; the count is written in every non-empty cell."""
+    green, any confusion red (never fainter than 30%, so a single one shows); the count is in every non-empty
+    cell."""
     labels = sorted(set(confusion) | {got for row in confusion.values() for got in row})
     cell, left, top = 26, 110, 110
     size = len(labels) * cell
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{left + size + 10}' height='{top + size + 10}' "
+    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{left + size + 70}' height='{top + size + 10}' "
            "font-family='system-ui,sans-serif' font-size='11'>"]
     for i, label in enumerate(labels):
         y = top + i * cell + cell * 0.65
@@ -118,12 +119,13 @@ def confusion_svg(confusion: dict[str, dict[str, int]]) -> str:
         for j, got in enumerate(labels):
             count = row.get(got, 0)
             share = count / total
-            colour = f"rgba(18,112,58,{0.15 + 0.85 * share:.2f})" if i == j else f"rgba(179,38,30,{share:.2f})"
+            colour = (f"rgba(18,112,58,{0.15 + 0.85 * share:.2f})" if i == j
+                      else f"rgba(179,38,30,{0.3 + 0.7 * share:.2f})")
             x, y = left + j * cell, top + i * cell
             out.append(f"<rect x='{x}' y='{y}' width='{cell}' height='{cell}' fill='{colour if count else '#fafafa'}'"
                        f" stroke='#e5e5e5'><title>{escape(expected)} → {escape(got)}: {count}</title></rect>")
             if count:
-                fill = "#fff" if share > 0.6 else "#222"
+                fill = "#fff" if share > 0.6 or i != j else "#222"
                 out.append(f"<text x='{x + cell / 2}' y='{y + cell * 0.65:.1f}' text-anchor='middle' "
                            f"fill='{fill}'>{count}</text>")
     out.append("</svg>")
