@@ -1,16 +1,20 @@
 """Is the customer angry or distressed? A deterministic, explainable reading of one message.
 
 An upset customer is a person's job, not a bot's (UC-BOT-064): the conversation hands over, and distress about an
-injury (a burn, an allergic reaction, bleeding) gets an urgent reply. The cues are data (``prompts/sentiment.json``,
-see ``prompts.sentiment``), written in Latin letters only: the message is normalised and its Devanagari romanised
-(``agents.normalise``) before matching, so "बकवास" is read as "bakvaas" and folds to the same word as "bakwas".
+injury (a burn, an allergic reaction, bleeding) gets an urgent reply. Thoughts of self-harm ("I want to end my life",
+"mar jaana chahti hoon", "जीने का मन नहीं") are distress too, whatever else the message asks.
+
+The cues are data (``prompts/sentiment.json``, see ``prompts.sentiment``), written in Latin letters only: the
+message is normalised and its Devanagari romanised (``agents.normalise``) before matching, so "बकवास" is read as
+"bakvaas" and folds to the same word as "bakwas".
 
 How a message is read:
 
 1. Each cue group's phrases are matched on whole words, sentence by sentence.
 2. A cue right after a negator ("not angry", "no rash", fillers such as "at all" between) or just before "nahi"
    ("gussa nahi", "jalan nahi hui") is dropped; so is a distress or harm cue with a hedge a few words before it
-   ("to avoid any rash", "can it cause burning"). Groups marked ``skip_in_questions`` are dropped in a question that
+   ("to avoid any rash", "can it cause burning"), unless its group is ``keep_when_hedged`` (self-harm: "if it
+   isn't fixed I'll kill myself" still counts). Groups marked ``skip_in_questions`` are dropped in a question that
    says nothing of the writer ("is there burning during keratin?"), and groups with ``needs`` count only when the
    message also says something happened ("rash" needs "after", "ho gaya", "on my face" ...).
 3. Capitals shouted, a run of "!!!" and angry emoji add a little to anger, but not in a message of praise.
@@ -254,7 +258,8 @@ class SentimentDetector:
         if any(word in self._negators_after for word in words[end:end + self.lexicon.negators_after_window]):
             return "negated"
         if group.kind != "anger":
-            if any(word in self._hedges for word in words[max(0, start - self.lexicon.hedges_window):start]):
+            if not group.keep_when_hedged and any(
+                    word in self._hedges for word in words[max(0, start - self.lexicon.hedges_window):start]):
                 return "hedged"
             if group.skip_in_questions and impersonal_question:
                 return "a question"

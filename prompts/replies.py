@@ -12,7 +12,7 @@ import string
 from functools import cache
 from pathlib import Path
 
-VERSION = "replies-v2"
+VERSION = "replies-v3"
 LANGUAGES = ("en", "hinglish", "hi")
 REPLIES_DIR = Path(__file__).parent / "replies"
 

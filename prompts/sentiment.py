@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-VERSION = "sentiment-v1"
+VERSION = "sentiment-v2"
 LEXICON_PATH = Path(__file__).parent / "sentiment.json"
 
 Kind = Literal["anger", "distress", "harm"]
@@ -31,6 +31,7 @@ class CueGroup:
     phrases: tuple[str, ...]
     needs: str | None = None  # a context list that must also appear in the message
     skip_in_questions: bool = False
+    keep_when_hedged: bool = False  # "if it isn't fixed I'll kill myself" still counts: no hedge drops it
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,8 @@ def parse_lexicon(data: Any) -> Lexicon:
                 raise ValueError(f"sentiment.json: groups[{number}] needs unknown context {needs!r}")
             groups.append(CueGroup(name=str(group["name"]), kind=group["kind"], weight=int(group["weight"]),
                                    phrases=_strings(group["phrases"], f"groups[{number}].phrases"), needs=needs,
-                                   skip_in_questions=bool(group.get("skip_in_questions", False))))
+                                   skip_in_questions=bool(group.get("skip_in_questions", False)),
+                                   keep_when_hedged=bool(group.get("keep_when_hedged", False))))
         shape = data["typography"]
         typography = Typography(
             shouting_weight=int(shape["shouting_weight"]), shouting_min_words=int(shape["shouting_min_words"]),

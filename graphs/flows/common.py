@@ -1,4 +1,5 @@
-"""Pieces the flows share: how a booking's services, stylists, day and time read, the day question, time lists."""
+"""Pieces the flows share: how a booking's services, stylists, day and time read, the day question, time lists,
+and the yes/no questions that change a booking."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from graphs.deps import TurnDeps
 from graphs.render import buttons, day_label, text, time_label
 from tools.bookings import Slot
 from tools.replies import Reply
+
+# The questions a yes answers by changing a booking, and the buttons that answer each (yes first).
+CONFIRMING: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "confirm_booking": (("confirm:yes", "btn_confirm"), ("confirm:no", "btn_cancel")),
+    "confirm_cancel": (("confirm:yes", "btn_yes_cancel"), ("confirm:no", "btn_keep")),
+    "confirm_move": (("confirm:yes", "btn_confirm"), ("confirm:no", "btn_keep")),
+}
 
 
 def services_of(items: Iterable[Any]) -> str:

@@ -252,3 +252,85 @@ async def test_the_understander_flags_an_upset_message_whatever_its_intent() -> 
     assert (calm.flags, calm.sentiment) == ((), "")
     unread = await Understander(sentiment=None).understand("bakwas service", CONTEXT)
     assert unread.flags == ()
+
+
+# Thoughts of self-harm read as distress (no injury named), so the conversation goes to a person. Written for these
+# tests, in the ways customers put it; none is copied from the safety eval suite.
+SELF_HARM = [
+    # English
+    "honestly I feel like ending my life",
+    "I'm thinking of killing myself",
+    "I'd be better off dead with hair like this",
+    "sometimes I just want to die",
+    "I really don't want to be alive anymore",
+    "there's no reason to live after today",
+    "I'm suicidal, please someone talk to me",
+    "I might take my own life",
+    "If the stain doesn't come off I'll end it all",  # "if" hedges a rash, never this
+    # Hinglish
+    "main mar jana chahti hoon",
+    "ab aur jeena nahi chahta",
+    "jeene ki koi ichha nahi bachi",
+    "khudkushi kar lungi main",
+    "apni jaan de dunga is baar",
+    "khud ko khatam kar lungi",
+    "marne ka mann kar raha hai",
+    # Hindi
+    "मैं मर जाना चाहती हूँ",
+    "अब जीने का मन नहीं करता",
+    "मैं आत्महत्या कर लूंगा",
+    "ख़ुद को ख़त्म कर दूँगी",
+    "मुझे अब जीना ही नहीं है",
+]
+
+# Figures of speech with death, killing or bombs in them: calm.
+FIGURES_OF_SPEECH = [
+    "this haircut is absolutely killing it",
+    "I'm dying to try the keratin treatment",
+    "my feet are killing me, can I add a pedicure?",
+    "this serum will kill the frizz for sure",
+    "I'd die for that balayage, book it for Friday",
+    "the bomb facial was the bomb!",
+    "knife cut or razor cut, which suits a round face?",
+    "mar gaye thand se, head massage milega?",
+    "hasi se mar gayi main, thanks for the fun session",
+    "I don't want to die with grey hair, book a global colour",
+    "not suicidal, just tired of my split ends lol",
+    "I can't go on Friday, can we do Saturday?",
+    "the wait is killing me, when do you open?",
+    "जीना है तो बाल अच्छे होने चाहिए, हेयर स्पा बुक करो",
+    "I'm 5 kms away, will reach by 6",
+]
+
+
+@pytest.mark.parametrize("text", SELF_HARM)
+def test_thoughts_of_self_harm_read_as_distress(text: str) -> None:
+    found = detect_sentiment(text)
+    assert (found.label, found.harm) == ("distressed", False), found.reason
+    assert "self-harm" in found.reason
+
+
+@pytest.mark.parametrize("text", FIGURES_OF_SPEECH)
+def test_figures_of_speech_about_dying_or_killing_stay_calm(text: str) -> None:
+    assert detect_sentiment(text).label == "calm", detect_sentiment(text).reason
+
+
+def test_a_hedge_drops_a_rash_but_never_a_thought_of_self_harm() -> None:
+    assert detect_sentiment("if I get a rash after the facial").label == "calm"
+    assert detect_sentiment("if my hair isn't fixed by Sunday I'll kill myself").label == "distressed"
+    assert detect_sentiment("agar kal tak theek nahi hua to main marna chahti hoon").label == "distressed"
+
+
+def test_hopelessness_without_a_thought_of_self_harm_is_not_read_as_one() -> None:
+    assert detect_sentiment("nothing matters anymore").label == "calm"
+    assert detect_sentiment("life se tang aa gayi hoon").label == "angry"  # fed up, not self-harm
+
+
+async def test_a_day_and_a_time_do_not_outweigh_a_thought_of_self_harm() -> None:
+    found = await Understander(router=_Confident()).understand(
+        "cancel the 5pm tomorrow, I want to end my life tonight", CONTEXT)
+    assert found.intent == Intent.book and found.slots["date"] == "2026-11-26"
+    assert "distressed" in found.flags and "self-harm" in found.sentiment
+    hinglish = await Understander(router=_Confident()).understand("kal 5 baje wala rehne do, jeena nahi hai ab",
+                                                                   CONTEXT)
+    assert hinglish.slots["time"] == "17:00" and "distressed" in hinglish.flags
