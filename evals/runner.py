@@ -12,6 +12,7 @@ set when recording), and one at a time otherwise, so each one's latency is its o
 from __future__ import annotations
 
 import asyncio
+import re
 import time as timer
 import uuid
 from collections.abc import Awaitable, Callable
@@ -159,14 +160,14 @@ async def _conversation(bench: Bench, case: dict[str, Any], phone: str) -> dict[
         if "wait" in turn:
             got = await _wait(bench, deps, parse_wait(str(turn["wait"])))
             choices = [(c.id, c.title) for m in got.pop("messages") for c in message_choices(m)]
-            turn_problems = turn_failures(turn.get("expect") or {}, got)
+            turn_problems = [readable(p, deps) for p in turn_failures(turn.get("expect") or {}, got)]
             failures += [f"turn {number}: {p}" for p in turn_problems]
             turns.append({**got, "ok": not turn_problems, "failures": turn_problems})
             continue
         said, payload, kind = _inbound(turn, choices, booking_ids)
         if said is None:
-            failures.append(f"turn {number}: tap {turn['tap']!r} was not offered (offered: "
-                            f"{[c for c, _ in choices] or 'nothing'})")
+            failures.append(readable(f"turn {number}: tap {turn['tap']!r} was not offered (offered: "
+                                     f"{[c for c, _ in choices] or 'nothing'})", deps))
             break
         await _wrote(deps, said, payload, kind)
         with traced() as calls:
@@ -177,7 +178,7 @@ async def _conversation(bench: Bench, case: dict[str, Any], phone: str) -> dict[
         choices = [(c.id, c.title) for m in result.replies for c in message_choices(m)]
         got = _turn_got(result, calls, deps)
         got["said"] = said if payload is None else f"[tap {payload}]" if kind == "text" else said
-        turn_problems = turn_failures(turn.get("expect") or {}, got)
+        turn_problems = [readable(p, deps) for p in turn_failures(turn.get("expect") or {}, got)]
         failures += [f"turn {number}: {p}" for p in turn_problems]
         turns.append({**got, "ok": not turn_problems, "failures": turn_problems})
     final = await _final(bench, deps, others_before)
@@ -270,6 +271,16 @@ def _inbound(turn: dict[str, Any], choices: list[tuple[str, str]],
     if found is None:
         return None, None, "text"
     return found[1], found[0], "text"
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def readable(line: str, deps: TurnDeps) -> str:
+    """A failure line with the salon's ids shown as names (``svc:Beard trim``) and any other id as ``<id>``: the
+    same failure reads the same in every run, whose seeded ids differ."""
+    names = {sid: name for sid, name, _ in deps.snapshot.services} | dict(deps.snapshot.staff)
+    return _UUID.sub(lambda m: names.get(m.group(0), "<id>"), line)
 
 
 def _reply_text(replies: list[dict[str, Any]]) -> str:
