@@ -132,13 +132,16 @@ def prompt_problems(current: dict[str, str], accepted: dict[str, str] | None) ->
         return [Problem("prompt", f"no accepted prompt hashes (evals/baselines/{PROMPTS_FILE}): {fix}")]
     problems = []
     for path in sorted(set(current) | set(accepted)):
+        retrain = (" (an exemplar file: retrain the router with `make router` and commit "
+                   "prompts/intents/router-weights.npz first)") if path.startswith("prompts/intents/") and \
+            path.endswith(".jsonl") else ""
         if path not in accepted:
-            problems.append(Problem("prompt", f"{path} was added since the baseline was accepted: {fix}"))
+            problems.append(Problem("prompt", f"{path} was added since the baseline was accepted{retrain}: {fix}"))
         elif path not in current:
             problems.append(Problem("prompt", f"{path} was removed since the baseline was accepted: {fix}"))
         elif current[path] != accepted[path]:
             problems.append(Problem("prompt", f"{path} changed since the baseline was accepted "
-                                              f"({accepted[path][:12]} -> {current[path][:12]}): {fix}"))
+                                              f"({accepted[path][:12]} -> {current[path][:12]}){retrain}: {fix}"))
     return problems
 
 

@@ -73,7 +73,8 @@ def test_a_changed_or_added_prompt_file_fails_with_the_file_and_what_to_do() -> 
     now = {**accepted, "prompts/intents/exemplars.jsonl": "c" * 64, "prompts/new.json": "d" * 64}
     messages = [p.message for p in prompt_problems(now, accepted)]
     assert messages[0].startswith("prompts/intents/exemplars.jsonl changed since the baseline was accepted")
-    assert "`cazo eval accept`" in messages[0] and messages[1].startswith("prompts/new.json was added")
+    assert "`cazo eval accept`" in messages[0] and "`make router`" in messages[0]  # exemplars need retraining
+    assert messages[1].startswith("prompts/new.json was added") and "make router" not in messages[1]
     assert prompt_problems(now, None)[0].message.startswith("no accepted prompt hashes")
 
 
