@@ -2,10 +2,10 @@
 
 Storing a POST costs a handful of database round trips whatever it carries (a connection from the pool, the
 transaction begun and scoped to the salon, the route confirmed, the insert, the commit), and on a small machine
-those round trips, not the rows, are what limits how many webhooks a process takes in. ``WebhookIntake`` stores a
-few batches at a time (``take_in_many``: one transaction per salon for all of a batch's POSTs), and what arrives
-while they are busy waits for the next. At a trickle a batch is one POST and nothing waits; under load a POST
-waits for at most a batch in progress, and many share one transaction.
+those round trips, not the rows, are what limits how many webhooks a process takes in. ``WebhookIntake`` stores one
+batch at a time (``take_in_many``: one transaction per salon for all of a batch's POSTs), and what arrives while it
+is busy waits for the next. At a trickle a batch is one POST and nothing waits; under load a POST waits for at
+most the batch in progress, and many share one transaction.
 
 Nothing about what an answer means changes: each POST is answered only after the transaction holding its messages
 has committed, with its own stored/duplicates counts, and a failure reaches every POST it concerns. A batch that
@@ -33,9 +33,14 @@ class IntakeStopped(RuntimeError):
 
 
 class WebhookIntake:
-    """One per process: takes in webhook POSTs, storing concurrent ones together. At most ``concurrency`` batches
-    are stored at a time (so a slow transaction does not hold up everything behind it), each of at most
-    ``max_posts`` POSTs. Routes found on the way are kept in ``directory`` (see ``NumberDirectory``)."""
+    """One per process: takes in webhook POSTs, storing concurrent ones together, at most ``concurrency`` batches
+    at a time, each of at most ``max_posts`` POSTs. Routes found on the way are kept in ``directory`` (see
+    ``NumberDirectory``).
+
+    One batch at a time is the default: on a machine whose cores are busy, every batch stored side by side is
+    one more set of round trips, and ``benchmarks/bench_whatsapp.py`` measured two at a time as slower at 300
+    POSTs a second on 2 cores. The batch grows with the load instead, so one at a time does not cap throughput;
+    more may help where the database is far away and the API's CPUs are idle."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *,
                  directory: NumberDirectory | None = None, concurrency: int = 1, max_posts: int = 200) -> None:
