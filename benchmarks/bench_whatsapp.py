@@ -329,22 +329,28 @@ async def seed(url: str) -> uuid.UUID:
         await app.dispose()
 
 
+def open_database(stack: contextlib.ExitStack, url: str | None) -> tuple[str, dict[str, int]]:
+    """The database to run against: ``url``, else a throw-away embedded PostgreSQL that ``stack`` stops. Also the
+    processes of ours to meter: the embedded postmaster, when there is one."""
+    from cazo.embedded_db import throwaway_server
+
+    if url is not None:
+        return url, {}
+    log("starting a throw-away PostgreSQL ...")
+    embedded = stack.enter_context(throwaway_server("cazo-bench-"))
+    postmaster = embedded.status().pid
+    return embedded.url(), ({"postgres": postmaster} if postmaster is not None else {})
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from cazo.database import make_owner_engine
-    from cazo.embedded_db import throwaway_server
     from domain.seeding.demo_data import WHATSAPP_PHONE_NUMBER_ID
 
     main = asyncio.current_task()
     if main is not None:  # SIGTERM unwinds like Ctrl-C: the server and the scratch database are stopped
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     with contextlib.ExitStack() as stack:
-        url, trees = args.database_url, {}
-        if url is None:
-            log("starting a throw-away PostgreSQL ...")
-            embedded = stack.enter_context(throwaway_server("cazo-bench-"))
-            url, postmaster = embedded.url(), embedded.status().pid
-            if postmaster is not None:
-                trees["postgres"] = postmaster
+        url, trees = open_database(stack, args.database_url)
         log("migrating and seeding the demo salon ...")
         tenant_id = await seed(url)
         app_secret = secrets.token_hex(16)

@@ -37,7 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_whatsapp import APP_ROLE, WEBHOOK, CpuMeter, _stop, log, seed, start_server  # noqa: E402
+from benchmarks.bench_whatsapp import APP_ROLE, WEBHOOK, CpuMeter, _stop, log, open_database, seed, start_server  # noqa: E402
 from benchmarks.stats import percentiles  # noqa: E402
 
 TEXTS = ("namaste", "prices", "kal beard trim karwana hai", "meri booking", "timings?", "haircut kitne ka hai")
@@ -136,17 +136,10 @@ async def check(owner: Any, tenant_id: Any, wamids: list[str], server_url: str) 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from cazo.database import make_owner_engine
-    from cazo.embedded_db import throwaway_server
     from domain.seeding.demo_data import WHATSAPP_PHONE_NUMBER_ID
 
     with contextlib.ExitStack() as stack:
-        trees: dict[str, int] = {}
-        url = args.database_url
-        if url is None:
-            embedded = stack.enter_context(throwaway_server("cazo-bench-"))
-            url, postmaster = embedded.url(), embedded.status().pid
-            if postmaster is not None:
-                trees["postgres"] = postmaster
+        url, trees = open_database(stack, args.database_url)
         log("migrating and seeding the demo salon ...")
         tenant_id = await seed(url)
         secret = "bench-" + os.urandom(8).hex()

@@ -201,7 +201,7 @@ def eval_gate(
     """Run every suite and compare with evals/baselines/: exit 1 when a gated metric is worse than its baseline
     by more than its tolerance, when safety violations are not 0, or when a file under prompts/ changed since the
     baseline was accepted. Each problem names the file or the metric and its cases, and what to do."""
-    from evals.gate import BASELINES_DIR, compare, load_baselines, prompt_problems
+    from evals.gate import BASELINES_DIR, Problem, compare, load_baselines, prompt_problems
     from evals.present import print_problems, print_summary
     from prompts.registry import prompt_hashes
 
@@ -214,9 +214,11 @@ def eval_gate(
         run = _execute(_selection(None, None), settings, quiet=as_json or not sys.stderr.isatty(),
                        cassettes=cassettes)
         saved = _save(run, settings)
-    problems = prompt_problems(prompt_hashes(), accepted_prompts)
-    if run.get("prompts") != prompt_hashes() and run_file is not None:
-        problems.append(_stale_run_problem())
+    current = prompt_hashes()
+    problems = prompt_problems(current, accepted_prompts)
+    if run_file is not None and run.get("prompts") != current:
+        problems.append(Problem("prompt", "the run was made with other prompt files than the tree has now: run the "
+                                          "suites again"))
     problems += compare(run, baselines)
     if as_json:
         print(_summary_json(run, saved, problems))
@@ -232,12 +234,6 @@ def eval_gate(
         _report(run, report, problems, baselines_dir)
     if problems:
         raise typer.Exit(1)
-
-
-def _stale_run_problem() -> Any:
-    from evals.gate import Problem
-
-    return Problem("prompt", "the run was made with other prompt files than the tree has now: run the suites again")
 
 
 @eval_app.command("accept")

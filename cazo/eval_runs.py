@@ -55,7 +55,7 @@ async def booking_effort(cases: list[dict[str, Any]], dataset: Path, *, as_json:
 # -- cazo eval run -----------------------------------------------------------------------------------------------
 
 
-def _cassette_client(settings: Any, *, prompt: str, model: str, base_url: str | None, key: str | None,
+def _cassette_client(*, prompt: str, model: str, base_url: str | None, key: str | None,
                      timeout_s: float, cassettes: list[Any], directory: Path | None) -> Any:
     """An openai client whose HTTP goes through the cassette for ``prompt``/``model``: replayed when recorded,
     recorded from ``base_url`` when a key or URL is configured, refused (the model is unavailable) otherwise."""
@@ -86,7 +86,7 @@ def _models(settings: Any, cassettes: list[Any], directory: Path | None) -> tupl
     router: Any
     if settings.router_backend == "llm":
         vllm_key = settings.vllm_api_key.get_secret_value() if settings.vllm_api_key else None
-        client = _cassette_client(settings, prompt="router", model=settings.vllm_model,
+        client = _cassette_client(prompt="router", model=settings.vllm_model,
                                   base_url=settings.vllm_base_url, key=vllm_key, timeout_s=settings.vllm_timeout_s,
                                   cassettes=cassettes, directory=directory)
         router = ChatModelRouter(client, settings.vllm_model, name="llm")
@@ -96,10 +96,10 @@ def _models(settings: Any, cassettes: list[Any], directory: Path | None) -> tupl
     else:
         router = make_router(settings, "embedding")
         about["l2"] = {"router": "embedding", "model": settings.embedding_model, "served": "local CPU"}
-    l3_client = _cassette_client(settings, prompt="router", model=settings.openai_model,
+    l3_client = _cassette_client(prompt="router", model=settings.openai_model,
                                  base_url=settings.openai_base_url if l3_live else None, key=l3_key,
                                  timeout_s=settings.openai_timeout_s, cassettes=cassettes, directory=directory)
-    agent_client = _cassette_client(settings, prompt="escalation", model=settings.openai_model,
+    agent_client = _cassette_client(prompt="escalation", model=settings.openai_model,
                                     base_url=settings.openai_base_url if l3_live else None, key=l3_key,
                                     timeout_s=settings.openai_timeout_s, cassettes=cassettes,
                                     directory=directory)

@@ -76,18 +76,18 @@ def _any_of(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _offered(choices: list[str], wanted: str) -> bool:
-    return any(c == wanted or c.startswith(wanted) for c in choices)
+def offered(choices: list[str], wanted: str) -> str | None:
+    """The offered choice ``wanted`` names: its exact id, else the first id it is a prefix of ("slot:")."""
+    return next((c for c in choices if c == wanted), None) or next((c for c in choices if c.startswith(wanted)), None)
 
 
 def args_match(wanted: dict[str, Any], got: dict[str, Any]) -> bool:
     for key, value in wanted.items():
         have = got.get(key)
-        if isinstance(value, list):
-            if not isinstance(have, list) or sorted(map(_fold, map(str, have))) != sorted(map(_fold, map(str, value))):
-                if not (isinstance(have, list) and all(any(_fold(str(v)) in _fold(str(h)) for h in have)
-                                                       for v in value) and len(have) == len(value)):
-                    return False
+        if isinstance(value, list):  # as many as wanted, each wanted one inside one of them ("beard" in "Beard trim")
+            if not (isinstance(have, list) and len(have) == len(value)
+                    and all(any(_fold(str(v)) in _fold(str(h)) for h in have) for v in value)):
+                return False
         elif isinstance(value, str) and isinstance(have, str):
             if _fold(value) != _fold(have) and _fold(value) not in _fold(have).split(" ")[:1]:
                 return False
@@ -129,7 +129,7 @@ def turn_failures(expect: dict[str, Any], got: dict[str, Any]) -> list[str]:
         failures.append(f"reply: must not contain {present}")
     if "reply_matches" in expect and not re.search(str(expect["reply_matches"]), got["text"], re.IGNORECASE):
         failures.append(f"reply: expected to match /{expect['reply_matches']}/")
-    not_offered = [b for b in expect.get("buttons", []) if not _offered(got["buttons"], b)]
+    not_offered = [b for b in expect.get("buttons", []) if offered(got["buttons"], b) is None]
     if not_offered:
         failures.append(f"buttons: expected {not_offered}, offered {got['buttons'] or 'none'}")
     if "handoff" in expect and bool(expect["handoff"]) != got["handoff"]:

@@ -172,9 +172,9 @@ def compare(run: dict[str, Any], baselines: dict[str, dict[str, Any]]) -> list[P
             now, before = dig(data["metrics"], gate.path), dig(base["metrics"], gate.path)
             if now is None:
                 continue
-            worse = before is not None and (before - now if gate.higher_is_better else now - before)
+            worse = None if before is None else (before - now if gate.higher_is_better else now - before)
             over_ceiling = gate.ceiling is not None and now > gate.ceiling
-            if (worse is not False and worse > gate.tolerance + 1e-9) or over_ceiling:
+            if (worse is not None and worse > gate.tolerance + 1e-9) or over_ceiling:
                 cases = newly_failing(data["results"], base.get("cases", {}), gate.about)
                 if over_ceiling and not cases:
                     cases = [r["id"] for r in data["results"] if not r["ok"]]

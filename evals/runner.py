@@ -28,12 +28,13 @@ from agents.escalation import ToolAgent
 from agents.understand import Understander
 from domain.clock import FixedClock
 from domain.models import Booking, ConversationTurn, Customer, Handoff, InboundMessage, WhatsAppNumber
+from domain.models.bookings import ACTIVE_SQL
 from domain.services.customers import opt_out, record_marketing_consent
 from domain.services.outbound import claim_ready, decide, mark_cancelled, mark_sent, queue_due_notices
 from domain.services.snapshot import tenant_id_for_slug
 from domain.uow import Actor, UnitOfWork
 from evals.cases import DEFAULT_NOW, DEFAULT_TENANT, parse_wait
-from evals.checks import bookings_failures, message_failures, slot_value, turn_failures
+from evals.checks import bookings_failures, message_failures, offered, slot_value, turn_failures
 from graphs.deps import TurnDeps
 from graphs.notices import run_notices
 from graphs.turn import Salon, customer_deps, handle_message, load_salon
@@ -151,6 +152,7 @@ async def _conversation(bench: Bench, case: dict[str, Any], phone: str) -> dict[
     deps = await customer_deps(bench.sessions, bench.clock, salon, bench.understander, phone,
                                name=given.get("name"), agent=bench.agent)
     booking_ids = await _given(bench, deps, salon, given, now)
+    channel = await _channel(deps)
     others_before = await _others_fingerprint(deps)
     choices: list[tuple[str, str]] = []
     turns: list[dict[str, Any]] = []
@@ -169,7 +171,8 @@ async def _conversation(bench: Bench, case: dict[str, Any], phone: str) -> dict[
             failures.append(readable(f"turn {number}: tap {turn['tap']!r} was not offered (offered: "
                                      f"{[c for c, _ in choices] or 'nothing'})", deps))
             break
-        await _wrote(deps, said, payload, kind)
+        if channel is not None:  # without a number the salon can send no notice at all, window or not
+            await _wrote(deps, *channel, said, payload, kind)
         with traced() as calls:
             result = await handle_message(bench.graph, bench.pool, deps, said, payload=payload, kind=kind,
                                           audio=EVAL_AUDIO if kind == "voice" else None,
@@ -190,20 +193,26 @@ async def _conversation(bench: Bench, case: dict[str, Any], phone: str) -> dict[
             "expects_handoff": _expects_handoff(case), "handed_over": any(t["handoff"] for t in turns)}
 
 
-async def _wrote(deps: TurnDeps, said: str, payload: str | None, kind: str) -> None:
-    """Record the customer's message as the WhatsApp channel does (``inbound_messages``), so the 24-hour customer
-    service window that decides how a later notice may be sent is the real one."""
+async def _channel(deps: TurnDeps) -> tuple[str, str] | None:
+    """The WhatsApp number (Meta's phone_number_id) the customer writes to at this branch and the customer's phone
+    as stored; None when the branch has no number."""
     async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("eval"),
                           clock=deps.clock) as uow:
         number = await uow.session.scalar(select(WhatsAppNumber.phone_number_id)
                                           .where(WhatsAppNumber.branch_id == deps.branch_id).limit(1))
-        if number is None:
-            return  # the salon has no WhatsApp number: notices cannot go out at all, window or not
-        customer = await uow.session.get(Customer, deps.customer_id)
+        phone = await uow.session.scalar(select(Customer.phone_e164).where(Customer.id == deps.customer_id))
+    return (number, phone) if number is not None and phone is not None else None
+
+
+async def _wrote(deps: TurnDeps, number: str, phone: str, said: str, payload: str | None, kind: str) -> None:
+    """Record the customer's message as the WhatsApp channel does (``inbound_messages``), so the 24-hour customer
+    service window that decides how a later notice may be sent is the real one."""
+    async with UnitOfWork(deps.sessions, tenant_id=deps.tenant_id, actor=Actor.system("eval"),
+                          clock=deps.clock) as uow:
         now = deps.clock.now()
         uow.session.add(InboundMessage(
             tenant_id=deps.tenant_id, branch_id=deps.branch_id, phone_number_id=number,
-            wamid=f"wamid.eval.{uuid.uuid4().hex}", customer_phone=customer.phone_e164 if customer else None,
+            wamid=f"wamid.eval.{uuid.uuid4().hex}", customer_phone=phone,
             kind="interactive" if payload else ("audio" if kind == "voice" else "text"), text=said or None,
             reply_id=payload, payload={}, sent_at=now, received_at=now, status="done"))
         await uow.commit()
@@ -265,21 +274,24 @@ def _inbound(turn: dict[str, Any], choices: list[tuple[str, str]],
     if "payload" in turn:
         payload = str(turn["payload"]).replace("{booking}", booking_ids[0] if booking_ids else "")
         return "", payload, "text"
-    wanted = str(turn["tap"])
-    found = next(((i, t) for i, t in choices if i == wanted), None) or next(
-        ((i, t) for i, t in choices if i.startswith(wanted)), None)
+    found = offered([i for i, _ in choices], str(turn["tap"]))
     if found is None:
         return None, None, "text"
-    return found[1], found[0], "text"
+    return dict(choices)[found], found, "text"
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+def _id_names(deps: TurnDeps) -> dict[str, str]:
+    """The salon's service and staff ids, each to its name."""
+    return {sid: name for sid, name, _ in deps.snapshot.services} | dict(deps.snapshot.staff)
+
+
 def readable(line: str, deps: TurnDeps) -> str:
     """A failure line with the salon's ids shown as names (``svc:Beard trim``) and any other id as ``<id>``: the
     same failure reads the same in every run, whose seeded ids differ."""
-    names = {sid: name for sid, name, _ in deps.snapshot.services} | dict(deps.snapshot.staff)
+    names = _id_names(deps)
     return _UUID.sub(lambda m: names.get(m.group(0), "<id>"), line)
 
 
@@ -308,13 +320,12 @@ def _turn_got(result: Any, calls: list[ToolCall], deps: TurnDeps) -> dict[str, A
 
 def _named(args: dict[str, Any], deps: TurnDeps) -> dict[str, Any]:
     """Tool input with ids shown as names and instants as the salon's local date and time."""
-    services = {sid: name for sid, name, _ in deps.snapshot.services}
-    staff = dict(deps.snapshot.staff)
+    names = _id_names(deps)
     shown = dict(args)
     if "service_ids" in shown:
-        shown["services"] = [services.get(str(s), str(s)) for s in shown.pop("service_ids") or []]
+        shown["services"] = [names.get(str(s), str(s)) for s in shown.pop("service_ids") or []]
     if shown.get("staff_id"):
-        shown["staff"] = staff.get(str(shown["staff_id"]), str(shown["staff_id"]))
+        shown["staff"] = names.get(str(shown["staff_id"]), str(shown["staff_id"]))
     shown.pop("staff_id", None)
     if shown.get("starts_at"):
         local = datetime.fromisoformat(str(shown.pop("starts_at"))).astimezone(deps.salon.zone)
@@ -377,9 +388,8 @@ async def _final(bench: Bench, deps: TurnDeps, others_before: str) -> dict[str, 
             Handoff.thread_id == deps.thread_id, Handoff.status == "open"))
         overlaps = await uow.session.scalar(text(
             "SELECT count(*) FROM booking_items a JOIN booking_items b ON a.staff_id = b.staff_id "
-            "AND a.id < b.id AND a.staff_busy && b.staff_busy "
-            "WHERE a.status IN ('held', 'confirmed', 'checked_in') AND b.status IN ('held', 'confirmed', "
-            "'checked_in')"))
+            f"AND a.id < b.id AND a.staff_busy && b.staff_busy WHERE a.status IN {ACTIVE_SQL} "
+            f"AND b.status IN {ACTIVE_SQL}"))
         recorded = (await uow.session.execute(
             select(ConversationTurn.intent, ConversationTurn.tier, ConversationTurn.latency_ms,
                    ConversationTurn.outcome).where(ConversationTurn.thread_id == deps.thread_id))).all()
