@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -115,8 +115,6 @@ def _common(case: dict[str, Any], allowed: set[str]) -> list[str]:
 
 
 def _when(value: Any) -> list[str]:
-    from datetime import datetime
-
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
